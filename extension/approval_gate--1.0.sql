@@ -1,0 +1,271 @@
+-- approval_gate 1.0: every object lives in @extschema@ and carries the approval_gate_ prefix.
+\echo Use "CREATE EXTENSION approval_gate" to load this file. \quit
+
+-- Scripts run with the caller's search_path; pin it so nothing planted earlier on it is used here.
+SELECT pg_catalog.set_config('search_path', '@extschema@, pg_catalog, pg_temp', true);
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'approval_gate_approver') THEN
+        CREATE ROLE approval_gate_approver NOLOGIN;
+    END IF;
+END
+$$;
+
+CREATE TYPE @extschema@.approval_gate_decision AS (
+    outcome      text,
+    request_id   uuid,
+    request_hash text
+);
+
+CREATE TABLE @extschema@.approval_gate_policies (
+    action              text     NOT NULL CHECK (action <> '' AND octet_length(action) <= 128),
+    workspace_id        uuid,
+    gated               boolean  NOT NULL DEFAULT true,
+    required_approvals  integer  NOT NULL DEFAULT 1 CHECK (required_approvals BETWEEN 1 AND 100),
+    approver_role       name     NOT NULL DEFAULT 'approval_gate_approver',
+    pending_ttl         interval CHECK (pending_ttl > interval '0'),
+    approval_ttl        interval NOT NULL DEFAULT interval '1 day' CHECK (approval_ttl > interval '0'),
+    deny_cooldown       interval NOT NULL DEFAULT interval '10 minutes' CHECK (deny_cooldown >= interval '0'),
+    allow_self_approval boolean  NOT NULL DEFAULT false,
+    CONSTRAINT approval_gate_policies_key UNIQUE NULLS NOT DISTINCT (action, workspace_id)
+);
+
+CREATE TABLE @extschema@.approval_gate_workspaces (
+    workspace_id uuid PRIMARY KEY,
+    parent_id    uuid NOT NULL CHECK (parent_id <> workspace_id)
+);
+
+CREATE TABLE @extschema@.approval_gate_requests (
+    id                 uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+    workspace_id       uuid        NOT NULL,
+    action             text        NOT NULL,
+    context            jsonb       NOT NULL,
+    request_hash       text        NOT NULL CHECK (request_hash ~ '^[0-9a-f]{64}$'),
+    reason             text,
+    requested_by       text        NOT NULL,
+    requested_role     name        NOT NULL,
+    status             text        NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'approved', 'consumed', 'denied', 'withdrawn', 'expired')),
+    required_approvals integer     NOT NULL,
+    created_at         timestamptz NOT NULL,
+    expires_at         timestamptz,
+    decided_at         timestamptz,
+    decided_by         text,
+    decision_note      text,
+    approved_until     timestamptz,
+    consumed_at        timestamptz,
+    escalated_to       uuid
+);
+-- The dedup rule itself: at most one pending request per (workspace, action, hash).
+CREATE UNIQUE INDEX approval_gate_requests_one_pending
+    ON @extschema@.approval_gate_requests (workspace_id, action, request_hash) WHERE status = 'pending';
+CREATE INDEX approval_gate_requests_consumable
+    ON @extschema@.approval_gate_requests (request_hash, decided_at) WHERE status = 'approved';
+-- Keep the sweep in approval_gate_expire() proportional to what is due, not to history.
+CREATE INDEX approval_gate_requests_pending_deadline
+    ON @extschema@.approval_gate_requests (expires_at) WHERE status = 'pending';
+CREATE INDEX approval_gate_requests_approval_deadline
+    ON @extschema@.approval_gate_requests (approved_until) WHERE status = 'approved';
+CREATE INDEX approval_gate_requests_latest
+    ON @extschema@.approval_gate_requests (request_hash, created_at DESC);
+
+CREATE TABLE @extschema@.approval_gate_votes (
+    request_id uuid        NOT NULL REFERENCES @extschema@.approval_gate_requests (id),
+    voter_role name        NOT NULL,
+    actor      text        NOT NULL,
+    decision   text        NOT NULL CHECK (decision IN ('approve', 'deny')),
+    note       text,
+    voted_at   timestamptz NOT NULL,
+    PRIMARY KEY (request_id, voter_role)
+);
+
+CREATE TABLE @extschema@.approval_gate_events (
+    workspace_id    uuid        NOT NULL,
+    seq             bigint      NOT NULL,
+    request_id      uuid,
+    action          text        NOT NULL,
+    event           text        NOT NULL CHECK (event IN ('requested', 'escalated', 'vote', 'approved', 'denied',
+                                                          'withdrawn', 'expired', 'consumed')),
+    status          text,
+    actor           text        NOT NULL,
+    actor_role      name        NOT NULL,
+    to_workspace_id uuid,
+    at              timestamptz NOT NULL,
+    prev_hash       text        NOT NULL,
+    hash            text        NOT NULL,
+    PRIMARY KEY (workspace_id, seq)
+);
+CREATE INDEX approval_gate_events_request ON @extschema@.approval_gate_events (request_id);
+
+-- One row per workspace chain: its row lock serialises appends to that chain only.
+CREATE TABLE @extschema@.approval_gate_event_heads (
+    workspace_id uuid   PRIMARY KEY,
+    seq          bigint NOT NULL
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_policies', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_workspaces', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_requests', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_votes', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_events', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_heads', '');
+
+INSERT INTO @extschema@.approval_gate_policies (action) VALUES
+    ('delete_workspace'), ('deprovision_workspace'), ('secret_write'), ('org_token_mint');
+
+-- ---------------------------------------------------------------------------------------------
+-- Functions. Every function pins search_path; the C code also schema-qualifies every name.
+-- ---------------------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.approval_gate_require(
+    workspace_id uuid, action text, context jsonb DEFAULT '{}', reason text DEFAULT NULL, sealed bytea DEFAULT NULL)
+RETURNS @extschema@.approval_gate_decision
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_require';
+
+CREATE FUNCTION @extschema@.approval_gate_consume(
+    workspace_id uuid, action text, context jsonb DEFAULT '{}', sealed bytea DEFAULT NULL,
+    missing_ok boolean DEFAULT false)
+RETURNS uuid
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_consume';
+
+CREATE FUNCTION @extschema@.approval_gate_approve(request_id uuid, note text DEFAULT NULL)
+RETURNS text
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_approve';
+
+CREATE FUNCTION @extschema@.approval_gate_deny(request_id uuid, note text DEFAULT NULL)
+RETURNS text
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_deny';
+
+CREATE FUNCTION @extschema@.approval_gate_withdraw(request_id uuid)
+RETURNS text
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_withdraw';
+
+CREATE FUNCTION @extschema@.approval_gate_expire()
+RETURNS bigint
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_expire';
+
+CREATE FUNCTION @extschema@.approval_gate_request_hash(
+    workspace_id uuid, action text, context jsonb DEFAULT '{}', sealed bytea DEFAULT NULL)
+RETURNS text
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_request_hash';
+
+CREATE FUNCTION @extschema@.approval_gate_canonical_json(jsonb)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_canonical_json';
+
+CREATE FUNCTION @extschema@.approval_gate_set_policy(
+    action text, workspace_id uuid DEFAULT NULL, gated boolean DEFAULT true, required_approvals integer DEFAULT 1,
+    approver_role name DEFAULT 'approval_gate_approver', pending_ttl interval DEFAULT NULL,
+    approval_ttl interval DEFAULT '1 day', deny_cooldown interval DEFAULT '10 minutes',
+    allow_self_approval boolean DEFAULT false)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_set_policy';
+
+CREATE FUNCTION @extschema@.approval_gate_drop_policy(action text, workspace_id uuid DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_drop_policy';
+
+CREATE FUNCTION @extschema@.approval_gate_is_gated(workspace_id uuid, action text)
+RETURNS boolean
+LANGUAGE c STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_is_gated';
+
+CREATE FUNCTION @extschema@.approval_gate_set_parent(workspace_id uuid, parent_id uuid)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_set_parent';
+
+CREATE FUNCTION @extschema@.approval_gate_verify_events(workspace_id uuid DEFAULT NULL)
+RETURNS TABLE (workspace_id uuid, seq bigint, problem text)
+LANGUAGE c STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_verify_events';
+
+-- Internal: trigger functions.
+CREATE FUNCTION @extschema@.approval_gate_policies_changed()
+RETURNS trigger
+LANGUAGE c
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_policies_changed';
+
+CREATE FUNCTION @extschema@.approval_gate_refuse_change()
+RETURNS trigger
+LANGUAGE c
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_refuse_change';
+
+-- Backends cache policies; any change to the table tells every backend to drop its cache at commit.
+CREATE TRIGGER approval_gate_policies_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.approval_gate_policies
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.approval_gate_policies_changed();
+
+-- The audit log is append-only, even for the table owner.
+CREATE TRIGGER approval_gate_events_append_only
+    BEFORE UPDATE OR DELETE ON @extschema@.approval_gate_events
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.approval_gate_refuse_change();
+CREATE TRIGGER approval_gate_events_no_truncate
+    BEFORE TRUNCATE ON @extschema@.approval_gate_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.approval_gate_refuse_change();
+
+-- ---------------------------------------------------------------------------------------------
+-- Views for approvers.
+-- ---------------------------------------------------------------------------------------------
+CREATE VIEW @extschema@.approval_gate_pending WITH (security_barrier) AS
+SELECT r.id, r.workspace_id, r.action, r.context, r.request_hash, r.reason, r.requested_by,
+       r.required_approvals, r.created_at, r.expires_at, r.escalated_to,
+       coalesce(v.approvals, 0) AS approvals,
+       coalesce(v.voters, '{}') AS voters
+FROM @extschema@.approval_gate_requests r
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE decision = 'approve')::int AS approvals,
+           array_agg(voter_role ORDER BY voted_at) AS voters
+    FROM @extschema@.approval_gate_votes WHERE request_id = r.id
+) v ON true
+WHERE r.status = 'pending' AND (r.expires_at IS NULL OR r.expires_at > statement_timestamp());
+
+-- ---------------------------------------------------------------------------------------------
+-- Privileges: nobody but the owner writes; the API decides who may do what.
+-- ---------------------------------------------------------------------------------------------
+REVOKE ALL ON @extschema@.approval_gate_policies, @extschema@.approval_gate_workspaces,
+              @extschema@.approval_gate_requests, @extschema@.approval_gate_votes,
+              @extschema@.approval_gate_events, @extschema@.approval_gate_event_heads,
+              @extschema@.approval_gate_pending FROM PUBLIC;
+GRANT SELECT ON @extschema@.approval_gate_pending, @extschema@.approval_gate_requests,
+                @extschema@.approval_gate_votes, @extschema@.approval_gate_events,
+                @extschema@.approval_gate_policies, @extschema@.approval_gate_workspaces
+    TO approval_gate_approver;
+
+REVOKE ALL ON FUNCTION
+    @extschema@.approval_gate_set_policy(text, uuid, boolean, integer, name, interval, interval, interval, boolean),
+    @extschema@.approval_gate_drop_policy(text, uuid),
+    @extschema@.approval_gate_set_parent(uuid, uuid),
+    @extschema@.approval_gate_expire(),
+    @extschema@.approval_gate_verify_events(uuid),
+    @extschema@.approval_gate_policies_changed(),
+    @extschema@.approval_gate_refuse_change()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.approval_gate_expire(), @extschema@.approval_gate_verify_events(uuid)
+    TO approval_gate_approver;

@@ -1,0 +1,139 @@
+#include "events.hpp"
+
+#include "guc.hpp"
+#include "json_text.hpp"
+#include "sha256.hpp"
+
+extern "C" {
+#include "commands/async.h"
+#include "utils/timestamp.h"
+}
+
+#include <map>
+
+namespace approval_gate {
+
+namespace {
+
+const std::string genesis_hash(64, '0');
+
+struct ChainLink {
+    pg_uuid_t workspace_id;
+    int64 seq;
+    std::optional<pg_uuid_t> request_id;
+    std::string action, event, status, actor, actor_role;
+    std::optional<pg_uuid_t> to_workspace_id;
+    TimestampTz at;
+    std::string prev_hash;
+};
+
+std::optional<std::string> uuid_text(const std::optional<pg_uuid_t> &u)
+{
+    return u ? std::optional<std::string>(uuid_to_string(*u)) : std::nullopt;
+}
+
+// The hashed material is canonical JSON (members sorted, RFC 8785 strings) so that an auditor can
+// recompute it outside the database.
+std::string link_hash(const ChainLink &l)
+{
+    std::string material = json_object({
+        {"action", l.action},
+        {"actor", l.actor},
+        {"actor_role", l.actor_role},
+        {"at", std::to_string(l.at)},
+        {"event", l.event},
+        {"prev_hash", l.prev_hash},
+        {"request_id", uuid_text(l.request_id)},
+        {"seq", std::to_string(l.seq)},
+        {"status", l.status},
+        {"to_workspace_id", uuid_text(l.to_workspace_id)},
+        {"workspace_id", uuid_to_string(l.workspace_id)},
+    });
+    const std::string &key = audit_key();
+    return key.empty() ? sha256_hex(material) : hmac_sha256_hex(key, material);
+}
+
+void notify(const Event &e)
+{
+    std::string payload = json_object({
+        {"action", e.action},
+        {"event", e.event},
+        {"request_id", uuid_to_string(e.request_id)},
+        {"status", e.status},
+        {"to_workspace_id", uuid_text(e.to_workspace_id)},
+        {"workspace_id", uuid_to_string(e.workspace_id)},
+    });
+    pg_call([&] { Async_Notify("approval_gate", payload.c_str()); });
+}
+
+} // namespace
+
+void record_event(const Event &e)
+{
+    // The head row's lock serialises appends to this workspace's chain and no other.
+    run(Stmt::NextEventSeq, {p_uuid(e.workspace_id)}, 1);
+    ChainLink link{e.workspace_id, int_at(0, 1), e.request_id, e.action, e.event, e.status, e.actor,
+                   e.actor_role, e.to_workspace_id, GetCurrentTimestamp(), genesis_hash};
+    if (link.seq > 1) {
+        if (run(Stmt::PrevEventHash, {p_uuid(e.workspace_id), p_int8(link.seq - 1)}, 1) != 1)
+            fail(ERRCODE_DATA_CORRUPTED, "approval_gate: audit chain of workspace " +
+                                             uuid_to_string(e.workspace_id) + " lost event " +
+                                             std::to_string(link.seq - 1));
+        link.prev_hash = text_at(0, 1);
+    }
+    std::string hash = link_hash(link);
+    run(Stmt::InsertEvent, {p_uuid(link.workspace_id), p_int8(link.seq), p_uuid(e.request_id), p_text(link.action),
+                            p_text(link.event), p_text(link.status), p_text(link.actor), p_name(link.actor_role),
+                            p_uuid_or_null(link.to_workspace_id), p_timestamptz(link.at), p_text(link.prev_hash),
+                            p_text(hash)});
+    notify(e);
+}
+
+std::vector<ChainBreak> verify_chains(const std::optional<pg_uuid_t> &workspace_id)
+{
+    std::vector<ChainBreak> breaks;
+    std::map<std::string, bool> broken;  // workspace text -> already reported
+    uint64 n = run(Stmt::ReadEvents, {p_uuid_or_null(workspace_id)});
+    std::optional<pg_uuid_t> current_ws;
+    std::string expected_prev;
+    int64 expected_seq = 0;
+    for (uint64 row = 0; row < n; row++) {
+        ChainLink l{uuid_at(row, 1), int_at(row, 2), opt_uuid_at(row, 3), text_at(row, 4), text_at(row, 5),
+                    text_at(row, 6), text_at(row, 7), text_at(row, 8), opt_uuid_at(row, 9),
+                    opt_timestamptz_at(row, 10).value_or(0), text_at(row, 11)};
+        std::string stored_hash = text_at(row, 12);
+        std::string ws = uuid_to_string(l.workspace_id);
+        if (!current_ws || uuid_to_string(*current_ws) != ws) {
+            current_ws = l.workspace_id;
+            expected_prev = genesis_hash;
+            expected_seq = 1;
+        }
+        if (broken[ws])
+            continue;
+        std::string problem;
+        if (l.seq != expected_seq)
+            problem = "event " + std::to_string(expected_seq) + " is missing";
+        else if (l.prev_hash != expected_prev)
+            problem = "prev_hash does not match the hash of the previous event";
+        else if (link_hash(l) != stored_hash)
+            problem = "hash does not match the event's content";
+        if (!problem.empty()) {
+            breaks.push_back({l.workspace_id, l.seq != expected_seq ? expected_seq : l.seq, problem});
+            broken[ws] = true;
+        }
+        expected_prev = stored_hash;
+        expected_seq = l.seq + 1;
+    }
+    // Events removed from the end of a chain leave the head ahead of the last event.
+    uint64 heads = run(Stmt::ReadEventHeads, {p_uuid_or_null(workspace_id)});
+    for (uint64 row = 0; row < heads; row++) {
+        pg_uuid_t ws = uuid_at(row, 1);
+        int64 head_seq = int_at(row, 2);
+        int64 last_seq = is_null(row, 3) ? 0 : int_at(row, 3);
+        if (!broken[uuid_to_string(ws)] && last_seq < head_seq)
+            breaks.push_back({ws, last_seq + 1, "event " + std::to_string(last_seq + 1) + " is missing"});
+    }
+    return breaks;
+}
+
+} // namespace approval_gate

@@ -1,0 +1,312 @@
+#include "gate.hpp"
+
+#include "events.hpp"
+#include "policy.hpp"
+
+extern "C" {
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+namespace approval_gate {
+
+namespace {
+
+constexpr int max_insert_attempts = 3;
+const char *const default_approver_role = "approval_gate_approver";
+
+TimestampTz statement_time() { return GetCurrentStatementStartTimestamp(); }
+
+TimestampTz minus_interval(TimestampTz t, const Interval &span)
+{
+    return pg_call([&] {
+        return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(t),
+                                                       IntervalPGetDatum(const_cast<Interval *>(&span))));
+    });
+}
+
+void record(const pg_uuid_t &workspace_id, const pg_uuid_t &request_id, const std::string &action,
+            const char *event, const char *status, const Caller &caller,
+            const std::optional<pg_uuid_t> &to_workspace_id = std::nullopt)
+{
+    record_event({workspace_id, request_id, action, event, status, caller.actor, caller.role_name, to_workspace_id});
+}
+
+std::optional<pg_uuid_t> consume_approved(const GateKey &key, const Caller &caller)
+{
+    if (run(Stmt::ConsumeApproved, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 0)
+        return std::nullopt;
+    pg_uuid_t id = uuid_at(0, 1);
+    record(key.workspace_id, id, key.action, "consumed", "consumed", caller);
+    return id;
+}
+
+bool denied_within_cooldown(const GateKey &key, const Policy &policy, pg_uuid_t &denied_id)
+{
+    if (run(Stmt::LatestRequest, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 0)
+        return false;
+    if (text_at(0, 2) != "denied")
+        return false;
+    std::optional<TimestampTz> decided_at = opt_timestamptz_at(0, 3);
+    denied_id = uuid_at(0, 1);
+    return decided_at && *decided_at > minus_interval(statement_time(), policy.deny_cooldown);
+}
+
+std::optional<pg_uuid_t> insert_pending(const GateKey &key, const std::optional<std::string> &reason,
+                                        const Policy &policy, const Caller &caller)
+{
+    std::optional<pg_uuid_t> parent;
+    if (run(Stmt::ParentOf, {p_uuid(key.workspace_id)}, 1) == 1)
+        parent = uuid_at(0, 1);
+    if (run(Stmt::InsertPending,
+            {p_uuid(key.workspace_id), p_text(key.action), p_jsonb(key.context), p_text(key.request_hash),
+             p_text_or_null(reason), p_text(caller.actor), p_name(caller.role_name), p_int4(policy.required_approvals),
+             p_interval_or_null(policy.pending_ttl), p_uuid_or_null(parent)},
+            1) == 0)
+        return std::nullopt;  // another transaction holds the pending row; the caller looks again
+    pg_uuid_t id = uuid_at(0, 1);
+    record(key.workspace_id, id, key.action, "requested", "pending", caller);
+    if (parent)
+        record(key.workspace_id, id, key.action, "escalated", "pending", caller, parent);
+    return id;
+}
+
+bool has_role(Oid role, const std::string &role_name)
+{
+    return pg_call([&] {
+        Oid target = get_role_oid(role_name.c_str(), true);
+        return OidIsValid(target) ? is_member_of_role(role, target) : superuser_arg(role);
+    });
+}
+
+void require_policy_admin(const Caller &caller)
+{
+    Oid owner = installation().owner;
+    bool allowed = pg_call([&] { return superuser_arg(caller.role) || has_privs_of_role(caller.role, owner); });
+    if (!allowed)
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "only the owner of extension approval_gate or a superuser may do this");
+}
+
+struct LockedRequest {
+    pg_uuid_t id;
+    pg_uuid_t workspace_id;
+    std::string action;
+    std::string status;
+    std::string requested_by;
+    std::string requested_role;
+    int64 required_approvals;
+    std::optional<TimestampTz> expires_at;
+    std::optional<pg_uuid_t> escalated_to;
+};
+
+LockedRequest lock_request(const pg_uuid_t &id)
+{
+    if (run(Stmt::LockRequest, {p_uuid(id)}, 1) == 0)
+        fail(ERRCODE_NO_DATA_FOUND, "approval request " + uuid_to_string(id) + " does not exist");
+    return {id,         uuid_at(0, 1), text_at(0, 2),           text_at(0, 3),      text_at(0, 4),
+            text_at(0, 5), int_at(0, 6),  opt_timestamptz_at(0, 7), opt_uuid_at(0, 8)};
+}
+
+void require_pending(const LockedRequest &r)
+{
+    if (r.status != "pending")
+        fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+             "approval request " + uuid_to_string(r.id) + " is " + r.status + ", not pending");
+    if (r.expires_at && *r.expires_at <= statement_time())
+        fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "approval request " + uuid_to_string(r.id) + " has expired");
+}
+
+Policy policy_or_default(const pg_uuid_t &workspace_id, const std::string &action)
+{
+    const std::optional<Policy> &found = policy_for(workspace_id, action);
+    if (found)
+        return *found;
+    Policy fallback;
+    fallback.approver_role = default_approver_role;
+    return fallback;
+}
+
+} // namespace
+
+void check_action(const std::string &action)
+{
+    if (action.empty() || action.size() > 128)
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "action must be between 1 and 128 bytes long");
+}
+
+Decision require(const GateKey &key, const std::optional<std::string> &reason, const Caller &caller)
+{
+    const std::optional<Policy> &found = policy_for(key.workspace_id, key.action);
+    if (!found || !found->gated)
+        return {"not_gated", std::nullopt};
+    const Policy policy = *found;
+
+    if (std::optional<pg_uuid_t> consumed = consume_approved(key, caller))
+        return {"approved", consumed};
+
+    for (int attempt = 0; attempt < max_insert_attempts; attempt++) {
+        if (run(Stmt::FindPending, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 1) {
+            pg_uuid_t pending_id = uuid_at(0, 1);
+            std::optional<TimestampTz> expires_at = opt_timestamptz_at(0, 2);
+            if (!expires_at || *expires_at > statement_time())
+                return {"pending", pending_id};
+            // Past its deadline but not yet swept: it must not be reused.
+            if (run(Stmt::ExpirePendingById, {p_uuid(pending_id)}, 1) == 1)
+                record(key.workspace_id, pending_id, key.action, "expired", "expired", caller);
+        } else {
+            pg_uuid_t denied_id;
+            if (denied_within_cooldown(key, policy, denied_id))
+                return {"denied", denied_id};
+        }
+        if (std::optional<pg_uuid_t> created = insert_pending(key, reason, policy, caller))
+            return {"pending", created};
+    }
+    fail(ERRCODE_T_R_SERIALIZATION_FAILURE, "could not settle the pending request under concurrent changes",
+         "retry the transaction");
+}
+
+std::optional<pg_uuid_t> consume(const GateKey &key, bool missing_ok, const Caller &caller)
+{
+    const std::optional<Policy> &policy = policy_for(key.workspace_id, key.action);
+    if (!policy || !policy->gated)
+        return std::nullopt;
+    std::optional<pg_uuid_t> consumed = consume_approved(key, caller);
+    if (!consumed && !missing_ok)
+        fail(ERRCODE_AG_APPROVAL_REQUIRED,
+             "approval required for action \"" + key.action + "\" on workspace " + uuid_to_string(key.workspace_id),
+             "call approval_gate_require() with the same workspace, action and context, and wait for a human "
+             "to approve it");
+    return consumed;
+}
+
+std::string decide(const pg_uuid_t &request_id, const std::optional<std::string> &note, bool approve,
+                   const Caller &caller)
+{
+    LockedRequest r = lock_request(request_id);
+    Policy policy = policy_or_default(r.workspace_id, r.action);
+    bool authorized = has_role(caller.role, policy.approver_role);
+    if (!authorized && r.escalated_to)
+        authorized = has_role(caller.role, policy_or_default(*r.escalated_to, r.action).approver_role);
+    if (!authorized)
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE,
+             "role \"" + caller.role_name + "\" may not decide approval request " + uuid_to_string(request_id),
+             "members of role \"" + policy.approver_role + "\" decide requests for action \"" + r.action + "\"");
+    require_pending(r);
+    if (!policy.allow_self_approval && (caller.actor == r.requested_by || caller.role_name == r.requested_role))
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE,
+             "approval request " + uuid_to_string(request_id) + " was made by the same actor or role",
+             "another approver must decide it, or the policy must allow self-approval");
+
+    const char *decision = approve ? "approve" : "deny";
+    if (run(Stmt::InsertVote, {p_uuid(request_id), p_name(caller.role_name), p_text(caller.actor), p_text(decision),
+                               p_text_or_null(note)},
+            1) == 0)
+        fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+             "role \"" + caller.role_name + "\" has already voted on approval request " + uuid_to_string(request_id));
+
+    if (!approve) {
+        run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("denied"), p_text(caller.actor), p_text_or_null(note),
+                                   p_interval_or_null(std::nullopt)});
+        record(r.workspace_id, request_id, r.action, "denied", "denied", caller);
+        return "denied";
+    }
+    record(r.workspace_id, request_id, r.action, "vote", "pending", caller);
+    run(Stmt::CountApprovals, {p_uuid(request_id)}, 1);
+    if (int_at(0, 1) < r.required_approvals)
+        return "pending";
+    run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("approved"), p_text(caller.actor), p_text_or_null(note),
+                               p_interval_or_null(policy.approval_ttl)});
+    record(r.workspace_id, request_id, r.action, "approved", "approved", caller);
+    return "approved";
+}
+
+std::string withdraw(const pg_uuid_t &request_id, const Caller &caller)
+{
+    LockedRequest r = lock_request(request_id);
+    if (caller.actor != r.requested_by || caller.role_name != r.requested_role)
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "only the requester may withdraw approval request " +
+                                                 uuid_to_string(request_id));
+    require_pending(r);
+    run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("withdrawn"), p_text(caller.actor),
+                               p_text_or_null(std::nullopt), p_interval_or_null(std::nullopt)});
+    record(r.workspace_id, request_id, r.action, "withdrawn", "withdrawn", caller);
+    return "withdrawn";
+}
+
+int64 expire_due(const Caller &caller)
+{
+    uint64 n = run(Stmt::ExpireDue, {});
+    struct Expired {
+        pg_uuid_t id, workspace_id;
+        std::string action;
+    };
+    std::vector<Expired> expired;
+    expired.reserve(n);
+    for (uint64 row = 0; row < n; row++)
+        expired.push_back({uuid_at(row, 1), uuid_at(row, 2), text_at(row, 3)});
+    for (const Expired &e : expired)
+        record(e.workspace_id, e.id, e.action, "expired", "expired", caller);
+    return static_cast<int64>(n);
+}
+
+bool is_gated(const pg_uuid_t &workspace_id, const std::string &action)
+{
+    const std::optional<Policy> &policy = policy_for(workspace_id, action);
+    return policy && policy->gated;
+}
+
+void set_policy(const PolicyChange &c, const Caller &caller)
+{
+    require_policy_admin(caller);
+    check_action(c.action);
+    if (c.required_approvals < 1 || c.required_approvals > 100)
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "required_approvals must be between 1 and 100");
+    if (!OidIsValid(pg_call([&] { return get_role_oid(c.approver_role.c_str(), true); })))
+        fail(ERRCODE_UNDEFINED_OBJECT, "role \"" + c.approver_role + "\" does not exist");
+    Interval zero{};
+    auto positive = [&](const Interval &i) {
+        return pg_call([&] {
+            return DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(const_cast<Interval *>(&i)),
+                                                    IntervalPGetDatum(&zero)));
+        });
+    };
+    if ((c.pending_ttl && !positive(*c.pending_ttl)) || !positive(c.approval_ttl))
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "pending_ttl and approval_ttl must be positive intervals");
+    if (pg_call([&] {
+            return DatumGetBool(DirectFunctionCall2(interval_lt,
+                                                    IntervalPGetDatum(const_cast<Interval *>(&c.deny_cooldown)),
+                                                    IntervalPGetDatum(&zero)));
+        }))
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "deny_cooldown must not be negative");
+    run(Stmt::UpsertPolicy, {p_text(c.action), p_uuid_or_null(c.workspace_id), p_bool(c.gated),
+                             p_int4(c.required_approvals), p_name(c.approver_role),
+                             p_interval_or_null(c.pending_ttl), p_interval_or_null(c.approval_ttl),
+                             p_interval_or_null(c.deny_cooldown), p_bool(c.allow_self_approval)});
+}
+
+bool drop_policy(const std::string &action, const std::optional<pg_uuid_t> &workspace_id, const Caller &caller)
+{
+    require_policy_admin(caller);
+    return run(Stmt::DeletePolicy, {p_text(action), p_uuid_or_null(workspace_id)}) > 0;
+}
+
+void set_parent(const pg_uuid_t &workspace_id, const std::optional<pg_uuid_t> &parent_id, const Caller &caller)
+{
+    require_policy_admin(caller);
+    if (!parent_id) {
+        run(Stmt::DeleteParent, {p_uuid(workspace_id)});
+        return;
+    }
+    // Serialise hierarchy changes so two concurrent links cannot close a cycle between them.
+    run(Stmt::LockWorkspaces, {});
+    run(Stmt::ParentCycle, {p_uuid(workspace_id), p_uuid(*parent_id)}, 1);
+    if (bool_at(0, 1))
+        fail(ERRCODE_INVALID_PARAMETER_VALUE,
+             "workspace " + uuid_to_string(*parent_id) + " cannot be the parent of " + uuid_to_string(workspace_id),
+             "that link would make a cycle in the workspace hierarchy");
+    run(Stmt::UpsertParent, {p_uuid(workspace_id), p_uuid(*parent_id)});
+}
+
+} // namespace approval_gate

@@ -1,0 +1,65 @@
+#include "policy.hpp"
+
+#include <cstring>
+#include <unordered_map>
+
+namespace approval_gate {
+
+namespace {
+
+struct Key {
+    pg_uuid_t workspace_id;
+    std::string action;
+    bool operator==(const Key &o) const
+    {
+        return action == o.action && std::memcmp(workspace_id.data, o.workspace_id.data, UUID_LEN) == 0;
+    }
+};
+
+struct KeyHash {
+    size_t operator()(const Key &k) const
+    {
+        size_t h = std::hash<std::string>()(k.action);
+        for (unsigned char byte : k.workspace_id.data)
+            h = h * 131 + byte;
+        return h;
+    }
+};
+
+// Bounded so that a caller cycling through many workspaces cannot grow a backend without limit.
+constexpr size_t max_cached_policies = 10000;
+
+// Backend-static on purpose: it must outlive each call. Emptied whenever policies change.
+std::unordered_map<Key, std::optional<Policy>, KeyHash> cache;
+uint64 cache_generation = 0;
+
+std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &action)
+{
+    if (run(Stmt::LoadPolicy, {p_text(action), p_uuid(workspace_id)}, 1) == 0)
+        return std::nullopt;
+    Policy p;
+    p.gated = bool_at(0, 1);
+    p.required_approvals = static_cast<int32>(int_at(0, 2));
+    p.approver_role = text_at(0, 3);
+    p.pending_ttl = opt_interval_at(0, 4);
+    p.approval_ttl = opt_interval_at(0, 5);
+    p.deny_cooldown = opt_interval_at(0, 6).value_or(Interval{});
+    p.allow_self_approval = bool_at(0, 7);
+    return p;
+}
+
+} // namespace
+
+const std::optional<Policy> &policy_for(const pg_uuid_t &workspace_id, const std::string &action)
+{
+    installation();
+    if (policies_changed_since(cache_generation) || cache.size() >= max_cached_policies)
+        cache.clear();
+    Key key{workspace_id, action};
+    auto found = cache.find(key);
+    if (found != cache.end())
+        return found->second;
+    return cache.emplace(std::move(key), load(workspace_id, action)).first->second;
+}
+
+} // namespace approval_gate

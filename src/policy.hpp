@@ -1,0 +1,25 @@
+// Gated-action policies, answered from a backend-local cache that every policy change invalidates.
+#pragma once
+
+#include "spi.hpp"
+
+#include <optional>
+#include <string>
+
+namespace approval_gate {
+
+struct Policy {
+    bool gated = false;
+    int32 required_approvals = 1;
+    std::string approver_role;
+    std::optional<Interval> pending_ttl;
+    std::optional<Interval> approval_ttl;
+    Interval deny_cooldown{};
+    bool allow_self_approval = false;
+};
+
+// The workspace's own row if it has one, else the default row; nullopt when neither exists.
+// Needs an open GateScope.
+const std::optional<Policy> &policy_for(const pg_uuid_t &workspace_id, const std::string &action);
+
+} // namespace approval_gate

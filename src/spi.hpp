@@ -1,0 +1,110 @@
+// Statements run through SPI, each planned once per backend and kept (SPI_keepplan).
+#pragma once
+
+#include "pg_bridge.hpp"
+
+extern "C" {
+#include "executor/spi.h"
+#include "utils/uuid.h"
+}
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace approval_gate {
+
+// Every statement the extension runs. The SQL lives in spi.cpp; "@s@" stands for the schema.
+enum class Stmt {
+    LoadPolicy,
+    ConsumeApproved,
+    LatestRequest,
+    FindPending,
+    ExpirePendingById,
+    InsertPending,
+    ParentOf,
+    LockRequest,
+    InsertVote,
+    CountApprovals,
+    ResolveRequest,
+    ExpireDue,
+    UpsertPolicy,
+    DeletePolicy,
+    LockWorkspaces,
+    ParentCycle,
+    UpsertParent,
+    DeleteParent,
+    NextEventSeq,
+    PrevEventHash,
+    InsertEvent,
+    ReadEvents,
+    ReadEventHeads,
+    Count_
+};
+
+struct Param {
+    Oid type;
+    Datum value;
+    bool isnull;
+};
+
+inline Param p_null(Oid type) { return {type, (Datum)0, true}; }
+Param p_text(const std::string &s);
+Param p_text_or_null(const std::optional<std::string> &s);
+Param p_uuid(const pg_uuid_t &u);
+Param p_uuid_or_null(const std::optional<pg_uuid_t> &u);
+Param p_int4(int32 v);
+Param p_int8(int64 v);
+Param p_bool(bool v);
+Param p_name(const std::string &s);
+Param p_jsonb(Datum jsonb);
+Param p_interval_or_null(const std::optional<Interval> &v);
+Param p_timestamptz(TimestampTz v);
+
+// Runs a kept plan; returns the number of rows processed. Results stay in SPI_tuptable until the
+// next run, so read them with the accessors below first.
+uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows = 0);
+
+// Row accessors over SPI_tuptable.
+bool is_null(uint64 row, int col);
+std::string text_at(uint64 row, int col);
+std::optional<std::string> opt_text_at(uint64 row, int col);
+pg_uuid_t uuid_at(uint64 row, int col);
+std::optional<pg_uuid_t> opt_uuid_at(uint64 row, int col);
+int64 int_at(uint64 row, int col);
+bool bool_at(uint64 row, int col);
+std::optional<Interval> opt_interval_at(uint64 row, int col);
+std::optional<TimestampTz> opt_timestamptz_at(uint64 row, int col);
+
+// Where the extension lives and who owns it; loaded once per backend, dropped when its tables change.
+struct Installation {
+    Oid extension_oid = InvalidOid;
+    Oid owner = InvalidOid;
+    std::string schema;  // quoted, ready for SQL text
+    Oid policies_table = InvalidOid;
+    Oid requests_table = InvalidOid;
+};
+const Installation &installation();
+
+// Connects to SPI and runs the statements as the extension owner, the only role that may write the
+// tables; restores both on scope exit. The caller's role is captured first, for authorization.
+class GateScope {
+public:
+    GateScope();
+    ~GateScope();
+    GateScope(const GateScope &) = delete;
+    GateScope &operator=(const GateScope &) = delete;
+    Oid caller_role() const { return caller_; }
+
+private:
+    Oid caller_;
+    Oid saved_user_;
+    int saved_security_context_;
+};
+
+void register_invalidation_callbacks();
+bool policies_changed_since(uint64 &seen_generation);
+
+std::string uuid_to_string(const pg_uuid_t &u);
+
+} // namespace approval_gate

@@ -1,0 +1,420 @@
+// SQL-callable entry points: decode arguments, run the C++ rules inside sql_entry, encode the result.
+#include "gate.hpp"
+#include "events.hpp"
+#include "guc.hpp"
+#include "jcs.hpp"
+#include "pg_bridge.hpp"
+#include "request_hash.hpp"
+#include "spi.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+PG_MODULE_MAGIC;
+}
+
+namespace approval_gate {
+namespace {
+
+// Free text (reason, note) is for humans; a bound keeps a caller from filling the tables.
+constexpr size_t max_note_bytes = 8192;
+
+std::string to_utf8(const char *s, size_t len)
+{
+    if (GetDatabaseEncoding() == PG_UTF8)
+        return std::string(s, len);
+    return pg_call([&] { return std::string(pg_server_to_any(s, static_cast<int>(len), PG_UTF8)); });
+}
+
+pg_uuid_t arg_uuid(FunctionCallInfo fcinfo, int n, const char *name)
+{
+    if (PG_ARGISNULL(n))
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(name) + " must not be NULL");
+    return *PG_GETARG_UUID_P(n);
+}
+
+std::optional<pg_uuid_t> arg_opt_uuid(FunctionCallInfo fcinfo, int n)
+{
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
+    return *PG_GETARG_UUID_P(n);
+}
+
+std::optional<std::string> arg_opt_text(FunctionCallInfo fcinfo, int n, const char *name, size_t max_bytes)
+{
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
+    std::string value = pg_call([&] {
+        text *t = PG_GETARG_TEXT_PP(n);
+        return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    });
+    if (value.size() > max_bytes)
+        fail(ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
+             std::string(name) + " is longer than " + std::to_string(max_bytes) + " bytes");
+    return value;
+}
+
+std::string arg_text(FunctionCallInfo fcinfo, int n, const char *name, size_t max_bytes)
+{
+    std::optional<std::string> value = arg_opt_text(fcinfo, n, name, max_bytes);
+    if (!value)
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(name) + " must not be NULL");
+    return *value;
+}
+
+std::string arg_action(FunctionCallInfo fcinfo, int n)
+{
+    std::string action = arg_text(fcinfo, n, "action", SIZE_MAX);
+    check_action(action);
+    return action;
+}
+
+bool arg_bool(FunctionCallInfo fcinfo, int n, const char *name)
+{
+    if (PG_ARGISNULL(n))
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(name) + " must not be NULL");
+    return PG_GETARG_BOOL(n);
+}
+
+std::optional<Interval> arg_opt_interval(FunctionCallInfo fcinfo, int n)
+{
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
+    return *PG_GETARG_INTERVAL_P(n);
+}
+
+Interval arg_interval(FunctionCallInfo fcinfo, int n, const char *name)
+{
+    std::optional<Interval> value = arg_opt_interval(fcinfo, n);
+    if (!value)
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string(name) + " must not be NULL");
+    return *value;
+}
+
+[[noreturn]] void fail_json(const JsonError &e)
+{
+    switch (e.kind) {
+    case JsonError::Kind::TooDeep:
+        fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+             "context is nested deeper than " + std::to_string(max_context_depth) + " levels");
+    case JsonError::Kind::NumberNotExact:
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, std::string("context cannot be hashed exactly: ") + e.what(),
+             e.hint.empty() ? "pass the number as a JSON string" : e.hint);
+    default:
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, std::string("context cannot be hashed: ") + e.what(), e.hint);
+    }
+}
+
+// The JSON text of a jsonb object argument, checked against the size limit.
+std::string context_text(FunctionCallInfo fcinfo, int n, Datum &context)
+{
+    if (PG_ARGISNULL(n))
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "context must not be NULL", "pass '{}' for no context");
+    Jsonb *jsonb = pg_call([&] { return PG_GETARG_JSONB_P(n); });
+    context = JsonbPGetDatum(jsonb);
+    if (!JB_ROOT_IS_OBJECT(jsonb) || JB_ROOT_IS_SCALAR(jsonb))
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "context must be a JSON object");
+    std::string text = pg_call([&] {
+        char *out = JsonbToCString(nullptr, &jsonb->root, VARSIZE(jsonb));
+        return std::string(out);
+    });
+    text = to_utf8(text.data(), text.size());
+    if (text.size() > static_cast<size_t>(max_context_bytes()))
+        fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+             "context is " + std::to_string(text.size()) + " bytes of JSON, more than approval_gate.max_context_bytes (" +
+                 std::to_string(max_context_bytes()) + ")");
+    return text;
+}
+
+std::string hash_of(const pg_uuid_t &workspace_id, const std::string &action, const std::string &context_json,
+                    FunctionCallInfo fcinfo, int sealed_arg)
+{
+    std::optional<std::string> sealed;
+    if (!PG_ARGISNULL(sealed_arg))
+        sealed = pg_call([&] {
+            bytea *b = PG_GETARG_BYTEA_PP(sealed_arg);
+            return std::string(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+        });
+    try {
+        return request_hash(uuid_to_string(workspace_id), to_utf8(action.data(), action.size()), context_json,
+                            sealed ? std::optional<std::string_view>(*sealed) : std::nullopt);
+    } catch (const JsonError &e) {
+        fail_json(e);
+    }
+}
+
+GateKey read_key(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int context_arg, int sealed_arg)
+{
+    GateKey key;
+    key.workspace_id = arg_uuid(fcinfo, workspace_arg, "workspace_id");
+    key.action = arg_action(fcinfo, action_arg);
+    std::string json = context_text(fcinfo, context_arg, key.context);
+    key.request_hash = hash_of(key.workspace_id, key.action, json, fcinfo, sealed_arg);
+    return key;
+}
+
+Caller caller_of(const GateScope &scope)
+{
+    Caller c;
+    c.role = scope.caller_role();
+    c.role_name = pg_call([&] { return std::string(GetUserNameFromId(c.role, false)); });
+    c.actor = current_actor();
+    return c;
+}
+
+Datum text_datum(const std::string &s)
+{
+    return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+}
+
+Datum uuid_datum(const pg_uuid_t &u)
+{
+    return pg_call([&] {
+        auto *copy = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
+        *copy = u;
+        return UUIDPGetDatum(copy);
+    });
+}
+
+Datum decision_tuple(FunctionCallInfo fcinfo, const Decision &d, const std::string &request_hash)
+{
+    return pg_call([&] {
+        TupleDesc desc;
+        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "approval_gate_require must return a composite type");
+        desc = BlessTupleDesc(desc);
+        Datum values[3] = {text_datum(d.outcome), d.request_id ? uuid_datum(*d.request_id) : (Datum)0,
+                           text_datum(request_hash)};
+        bool nulls[3] = {false, !d.request_id, false};
+        return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+    });
+}
+
+} // namespace
+} // namespace approval_gate
+
+using namespace approval_gate;
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(approval_gate_require);
+Datum approval_gate_require(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        GateKey key = read_key(fcinfo, 0, 1, 2, 4);
+        std::optional<std::string> reason = arg_opt_text(fcinfo, 3, "reason", max_note_bytes);
+        Decision decision;
+        {
+            GateScope scope;
+            decision = require(key, reason, caller_of(scope));
+        }
+        return decision_tuple(fcinfo, decision, key.request_hash);
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_consume);
+Datum approval_gate_consume(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        GateKey key = read_key(fcinfo, 0, 1, 2, 3);
+        bool missing_ok = arg_bool(fcinfo, 4, "missing_ok");
+        std::optional<pg_uuid_t> consumed;
+        {
+            GateScope scope;
+            consumed = consume(key, missing_ok, caller_of(scope));
+        }
+        if (!consumed)
+            PG_RETURN_NULL();
+        return uuid_datum(*consumed);
+    });
+}
+
+static Datum decide_entry(FunctionCallInfo fcinfo, bool approve)
+{
+    return sql_entry([&]() -> Datum {
+        pg_uuid_t id = arg_uuid(fcinfo, 0, "request_id");
+        std::optional<std::string> note = arg_opt_text(fcinfo, 1, "note", max_note_bytes);
+        std::string status;
+        {
+            GateScope scope;
+            status = decide(id, note, approve, caller_of(scope));
+        }
+        return text_datum(status);
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_approve);
+Datum approval_gate_approve(PG_FUNCTION_ARGS) { return decide_entry(fcinfo, true); }
+
+PG_FUNCTION_INFO_V1(approval_gate_deny);
+Datum approval_gate_deny(PG_FUNCTION_ARGS) { return decide_entry(fcinfo, false); }
+
+PG_FUNCTION_INFO_V1(approval_gate_withdraw);
+Datum approval_gate_withdraw(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        pg_uuid_t id = arg_uuid(fcinfo, 0, "request_id");
+        std::string status;
+        {
+            GateScope scope;
+            status = withdraw(id, caller_of(scope));
+        }
+        return text_datum(status);
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_expire);
+Datum approval_gate_expire(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        GateScope scope;
+        return Int64GetDatum(expire_due(caller_of(scope)));
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_request_hash);
+Datum approval_gate_request_hash(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        GateKey key = read_key(fcinfo, 0, 1, 2, 3);
+        return text_datum(key.request_hash);
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_canonical_json);
+Datum approval_gate_canonical_json(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        std::string json = pg_call([&] {
+            Jsonb *jsonb = PG_GETARG_JSONB_P(0);
+            return std::string(JsonbToCString(nullptr, &jsonb->root, VARSIZE(jsonb)));
+        });
+        try {
+            return text_datum(canonicalize_json(to_utf8(json.data(), json.size()), max_context_depth + 1));
+        } catch (const JsonError &e) {
+            fail_json(e);
+        }
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_set_policy);
+Datum approval_gate_set_policy(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        PolicyChange change;
+        change.action = arg_action(fcinfo, 0);
+        change.workspace_id = arg_opt_uuid(fcinfo, 1);
+        change.gated = arg_bool(fcinfo, 2, "gated");
+        if (PG_ARGISNULL(3))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "required_approvals must not be NULL");
+        change.required_approvals = PG_GETARG_INT32(3);
+        if (PG_ARGISNULL(4))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "approver_role must not be NULL");
+        change.approver_role = NameStr(*PG_GETARG_NAME(4));
+        change.pending_ttl = arg_opt_interval(fcinfo, 5);
+        change.approval_ttl = arg_interval(fcinfo, 6, "approval_ttl");
+        change.deny_cooldown = arg_interval(fcinfo, 7, "deny_cooldown");
+        change.allow_self_approval = arg_bool(fcinfo, 8, "allow_self_approval");
+        GateScope scope;
+        set_policy(change, caller_of(scope));
+        PG_RETURN_VOID();
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_drop_policy);
+Datum approval_gate_drop_policy(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        std::string action = arg_action(fcinfo, 0);
+        std::optional<pg_uuid_t> workspace_id = arg_opt_uuid(fcinfo, 1);
+        GateScope scope;
+        return BoolGetDatum(drop_policy(action, workspace_id, caller_of(scope)));
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_is_gated);
+Datum approval_gate_is_gated(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        pg_uuid_t workspace_id = arg_uuid(fcinfo, 0, "workspace_id");
+        std::string action = arg_action(fcinfo, 1);
+        GateScope scope;
+        return BoolGetDatum(is_gated(workspace_id, action));
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_set_parent);
+Datum approval_gate_set_parent(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        pg_uuid_t workspace_id = arg_uuid(fcinfo, 0, "workspace_id");
+        std::optional<pg_uuid_t> parent_id = arg_opt_uuid(fcinfo, 1);
+        GateScope scope;
+        set_parent(workspace_id, parent_id, caller_of(scope));
+        PG_RETURN_VOID();
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_verify_events);
+Datum approval_gate_verify_events(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        std::optional<pg_uuid_t> workspace_id = arg_opt_uuid(fcinfo, 0);
+        std::vector<ChainBreak> breaks;
+        {
+            GateScope scope;
+            breaks = verify_chains(workspace_id);
+        }
+        pg_call([&] {
+            InitMaterializedSRF(fcinfo, 0);
+            auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+            for (const ChainBreak &b : breaks) {
+                Datum values[3] = {uuid_datum(b.workspace_id), Int64GetDatum(b.seq), text_datum(b.problem)};
+                bool nulls[3] = {false, false, false};
+                tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+            }
+        });
+        return (Datum)0;
+    });
+}
+
+// Statement trigger on approval_gate_policies: every backend drops its policy cache at our commit.
+PG_FUNCTION_INFO_V1(approval_gate_policies_changed);
+Datum approval_gate_policies_changed(PG_FUNCTION_ARGS)
+{
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("approval_gate_policies_changed must be called as a trigger")));
+    CacheInvalidateRelcache(reinterpret_cast<TriggerData *>(fcinfo->context)->tg_relation);
+    return PointerGetDatum(nullptr);
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_refuse_change);
+Datum approval_gate_refuse_change(PG_FUNCTION_ARGS)
+{
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("approval_gate_refuse_change must be called as a trigger")));
+    Relation rel = reinterpret_cast<TriggerData *>(fcinfo->context)->tg_relation;
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("%s is append-only", RelationGetRelationName(rel)),
+                    errhint("The audit log can only grow; its rows are written by the approval_gate functions.")));
+    return PointerGetDatum(nullptr);
+}
+
+void _PG_init(void)
+{
+    define_settings();
+    register_invalidation_callbacks();
+}
+
+} // extern "C"
