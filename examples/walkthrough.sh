@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs examples/walkthrough.sql against a throwaway PostgreSQL 15 cluster, printing each step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+make -s -j2
+if [ "$(id -u)" -eq 0 ]; then make -s install; else sudo make -s install; fi
+pg_virtualenv -v 15 psql -X -f examples/walkthrough.sql
