@@ -269,3 +269,54 @@ REVOKE ALL ON FUNCTION
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.approval_gate_expire(), @extschema@.approval_gate_verify_events(uuid)
     TO approval_gate_approver;
+
+-- ---------------------------------------------------------------------------------------------
+-- Protected tables: the gate enforced on the data itself (see approval_gate_protect).
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE @extschema@.approval_gate_protected (
+    target           regclass    PRIMARY KEY,
+    action           text        NOT NULL,
+    workspace_column name        NOT NULL,
+    key_columns      name[]      NOT NULL,
+    operations       text[]      NOT NULL,
+    gated_roles      name[],
+    protected_by     text        NOT NULL,
+    protected_at     timestamptz NOT NULL DEFAULT statement_timestamp()
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_protected', '');
+
+CREATE FUNCTION @extschema@.approval_gate_protect(
+    target regclass, action text, workspace_column name, key_columns name[] DEFAULT NULL,
+    operations text[] DEFAULT '{DELETE}', gated_roles name[] DEFAULT NULL)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_protect';
+
+CREATE FUNCTION @extschema@.approval_gate_unprotect(target regclass)
+RETURNS boolean
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_unprotect';
+
+CREATE FUNCTION @extschema@.approval_gate_row_context(target regclass, row_key jsonb)
+RETURNS jsonb
+LANGUAGE c STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_row_context';
+
+CREATE FUNCTION @extschema@.approval_gate_protect_trigger()
+RETURNS trigger
+LANGUAGE c
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_protect_trigger';
+
+CREATE VIEW @extschema@.approval_gate_protected_tables AS
+SELECT p.target, p.action, p.workspace_column, p.key_columns, p.operations, p.gated_roles,
+       p.protected_by, p.protected_at
+FROM @extschema@.approval_gate_protected p
+WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.target);
+
+REVOKE ALL ON @extschema@.approval_gate_protected FROM PUBLIC;
+GRANT SELECT ON @extschema@.approval_gate_protected_tables TO PUBLIC;
+GRANT SELECT ON @extschema@.approval_gate_protected TO approval_gate_approver;

@@ -4,6 +4,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -144,6 +145,25 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "  FROM @s@.approval_gate_event_heads h WHERE $1::uuid IS NULL OR h.workspace_id = $1"
      " ORDER BY h.workspace_id",
      {UUIDOID}},
+    {Stmt::LoadProtection,
+     "SELECT action, workspace_column::text, key_columns::text[], operations, gated_roles::text[]"
+     "  FROM @s@.approval_gate_protected WHERE target = $1",
+     {OIDOID}},
+    {Stmt::UpsertProtection,
+     "INSERT INTO @s@.approval_gate_protected AS p"
+     "       (target, action, workspace_column, key_columns, operations, gated_roles, protected_by)"
+     " VALUES ($1, $2, $3, $4::name[], $5, $6::name[], $7)"
+     " ON CONFLICT (target) DO UPDATE"
+     "   SET action = EXCLUDED.action, workspace_column = EXCLUDED.workspace_column,"
+     "       key_columns = EXCLUDED.key_columns, operations = EXCLUDED.operations,"
+     "       gated_roles = EXCLUDED.gated_roles, protected_by = EXCLUDED.protected_by,"
+     "       protected_at = EXCLUDED.protected_at",
+     {OIDOID, TEXTOID, NAMEOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID}},
+    {Stmt::DeleteProtection, "DELETE FROM @s@.approval_gate_protected WHERE target = $1", {OIDOID}},
+    {Stmt::EnsurePolicy,
+     "INSERT INTO @s@.approval_gate_policies (action) VALUES ($1)"
+     " ON CONFLICT ON CONSTRAINT approval_gate_policies_key DO NOTHING",
+     {TEXTOID}},
 }};
 
 Installation current;
@@ -272,6 +292,43 @@ Param p_int4(int32 v) { return {INT4OID, Int32GetDatum(v), false}; }
 Param p_int8(int64 v) { return {INT8OID, Int64GetDatum(v), false}; }
 Param p_bool(bool v) { return {BOOLOID, BoolGetDatum(v), false}; }
 Param p_jsonb(Datum jsonb) { return {JSONBOID, jsonb, false}; }
+Param p_oid(Oid v) { return {OIDOID, ObjectIdGetDatum(v), false}; }
+
+Param p_text_array(const std::vector<std::string> &values)
+{
+    return {TEXTARRAYOID, pg_call([&] {
+                std::vector<Datum> elements;
+                for (const std::string &v : values)
+                    elements.push_back(PointerGetDatum(cstring_to_text_with_len(v.data(), (int)v.size())));
+                return PointerGetDatum(construct_array(elements.data(), (int)elements.size(), TEXTOID, -1, false,
+                                                       TYPALIGN_INT));
+            }),
+            false};
+}
+
+Param p_text_array_or_null(const std::optional<std::vector<std::string>> &values)
+{
+    return values ? p_text_array(*values) : p_null(TEXTARRAYOID);
+}
+
+std::optional<std::vector<std::string>> opt_text_array_at(uint64 row, int col)
+{
+    bool isnull;
+    Datum d = cell(row, col, isnull);
+    if (isnull)
+        return std::nullopt;
+    return pg_call([&] {
+        Datum *elements;
+        bool *nulls;
+        int count;
+        deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &count);
+        std::vector<std::string> out;
+        for (int i = 0; i < count; i++)
+            out.push_back(nulls[i] ? std::string() : std::string(TextDatumGetCString(elements[i])));
+        return out;
+    });
+}
+
 Param p_timestamptz(TimestampTz v) { return {TIMESTAMPTZOID, TimestampTzGetDatum(v), false}; }
 
 Param p_name(const std::string &s)

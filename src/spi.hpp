@@ -39,6 +39,10 @@ enum class Stmt {
     InsertEvent,
     ReadEvents,
     ReadEventHeads,
+    LoadProtection,
+    UpsertProtection,
+    DeleteProtection,
+    EnsurePolicy,
     Count_
 };
 
@@ -75,6 +79,11 @@ int64 int_at(uint64 row, int col);
 bool bool_at(uint64 row, int col);
 std::optional<Interval> opt_interval_at(uint64 row, int col);
 std::optional<TimestampTz> opt_timestamptz_at(uint64 row, int col);
+// A text[] cell; nullopt for SQL NULL. NULL elements are not expected.
+std::optional<std::vector<std::string>> opt_text_array_at(uint64 row, int col);
+Param p_text_array(const std::vector<std::string> &values);
+Param p_text_array_or_null(const std::optional<std::vector<std::string>> &values);
+Param p_oid(Oid v);
 
 // Where the extension lives and who owns it; loaded once per backend, dropped when its tables change.
 struct Installation {

@@ -4,6 +4,7 @@
 #include "guc.hpp"
 #include "jcs.hpp"
 #include "pg_bridge.hpp"
+#include "protect.hpp"
 #include "request_hash.hpp"
 #include "spi.hpp"
 
@@ -13,7 +14,9 @@ extern "C" {
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
@@ -160,6 +163,38 @@ GateKey read_key(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int
     std::string json = context_text(fcinfo, context_arg, key.context);
     key.request_hash = hash_of(key.workspace_id, key.action, json, fcinfo, sealed_arg);
     return key;
+}
+
+// text[] or name[] argument; NULL elements are refused.
+std::optional<std::vector<std::string>> arg_opt_name_array(FunctionCallInfo fcinfo, int n)
+{
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
+    std::vector<std::string> out;
+    bool has_null = false;
+    pg_call([&] {
+        ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
+        Oid element_type = ARR_ELEMTYPE(array);
+        int16 typlen;
+        bool typbyval;
+        char typalign;
+        get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+        Datum *elements;
+        bool *nulls;
+        int count;
+        deconstruct_array(array, element_type, typlen, typbyval, typalign, &elements, &nulls, &count);
+        for (int i = 0; i < count; i++) {
+            if (nulls[i])
+                has_null = true;
+            else if (element_type == NAMEOID)
+                out.emplace_back(NameStr(*DatumGetName(elements[i])));
+            else
+                out.emplace_back(TextDatumGetCString(elements[i]));
+        }
+    });
+    if (has_null)
+        fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "array arguments must not contain NULL");
+    return out;
 }
 
 Caller caller_of(const GateScope &scope)
@@ -384,6 +419,71 @@ Datum approval_gate_verify_events(PG_FUNCTION_ARGS)
             }
         });
         return (Datum)0;
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_protect);
+Datum approval_gate_protect(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        if (PG_ARGISNULL(0))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "target must not be NULL");
+        Oid target = PG_GETARG_OID(0);
+        std::string action = arg_action(fcinfo, 1);
+        if (PG_ARGISNULL(2))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "workspace_column must not be NULL");
+        std::string workspace_column = NameStr(*PG_GETARG_NAME(2));
+        std::optional<std::vector<std::string>> key_columns = arg_opt_name_array(fcinfo, 3);
+        std::optional<std::vector<std::string>> operations = arg_opt_name_array(fcinfo, 4);
+        if (!operations)
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "operations must not be NULL");
+        std::optional<std::vector<std::string>> gated_roles = arg_opt_name_array(fcinfo, 5);
+        GateScope scope;
+        protect(target, action, workspace_column, key_columns, *operations, gated_roles, caller_of(scope));
+        PG_RETURN_VOID();
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_unprotect);
+Datum approval_gate_unprotect(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        if (PG_ARGISNULL(0))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "target must not be NULL");
+        Oid target = PG_GETARG_OID(0);
+        GateScope scope;
+        return BoolGetDatum(unprotect(target, caller_of(scope)));
+    });
+}
+
+PG_FUNCTION_INFO_V1(approval_gate_row_context);
+Datum approval_gate_row_context(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "target and row_key must not be NULL");
+        Oid target = PG_GETARG_OID(0);
+        Jsonb *row_key = pg_call([&] { return PG_GETARG_JSONB_P(1); });
+        std::string context;
+        {
+            GateScope scope;
+            context = row_context(target, row_key);
+        }
+        return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(context.c_str())); });
+    });
+}
+
+// AFTER ROW (DELETE/UPDATE) and BEFORE TRUNCATE trigger installed by approval_gate_protect().
+PG_FUNCTION_INFO_V1(approval_gate_protect_trigger);
+Datum approval_gate_protect_trigger(PG_FUNCTION_ARGS)
+{
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("approval_gate_protect_trigger must be called as a trigger")));
+    return sql_entry([&]() -> Datum {
+        GateScope scope;
+        check_protected_change(reinterpret_cast<TriggerData *>(fcinfo->context), caller_of(scope));
+        return PointerGetDatum(nullptr);
     });
 }
 

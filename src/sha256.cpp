@@ -1,0 +1,44 @@
+#include "sha256.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <climits>
+#include <stdexcept>
+
+namespace approval_gate {
+
+namespace {
+
+std::string to_hex(const unsigned char* p, unsigned int n) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2u);
+  for (unsigned int i = 0; i < n; ++i) {
+    out += hex[p[i] >> 4];
+    out += hex[p[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("OpenSSL SHA-256 digest failed");
+  return to_hex(md, len);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (key.size() > static_cast<std::size_t>(INT_MAX) ||
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md, &len) == nullptr)
+    throw std::runtime_error("OpenSSL HMAC-SHA-256 failed");
+  return to_hex(md, len);
+}
+
+}  // namespace approval_gate
