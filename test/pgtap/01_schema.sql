@@ -1,0 +1,257 @@
+-- 01_schema.sql: the objects approval_gate promises (README "API", issue 2 "Tables"/"Functions",
+-- issue 3 "Privilege model": pinned search_path, no unpinned SECURITY DEFINER).
+-- Run by pg_prove against a database where `CREATE EXTENSION approval_gate` was done as superuser.
+BEGIN;
+SELECT plan(125);
+
+-- The schema the extension was installed into (public in the test run, but never assumed).
+SELECT n.nspname AS ext_schema
+  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+ WHERE e.extname = 'approval_gate' \gset
+
+SELECT has_extension('approval_gate', 'the extension approval_gate is installed');
+SELECT is((SELECT extrelocatable FROM pg_catalog.pg_extension WHERE extname = 'approval_gate'), false,
+          'the extension is not relocatable');
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables and columns
+-- ---------------------------------------------------------------------------------------------
+SELECT has_table(:'ext_schema', 'approval_gate_requests',   'table approval_gate_requests exists');
+SELECT has_table(:'ext_schema', 'approval_gate_votes',      'table approval_gate_votes exists');
+SELECT has_table(:'ext_schema', 'approval_gate_policies',   'table approval_gate_policies exists');
+SELECT has_table(:'ext_schema', 'approval_gate_workspaces', 'table approval_gate_workspaces exists');
+SELECT has_table(:'ext_schema', 'approval_gate_events',     'table approval_gate_events exists');
+
+-- approval_gate_requests: every column issue 2 lists, with its type.
+SELECT col_type_is(:'ext_schema', 'approval_gate_requests', c, t, 'approval_gate_requests.' || c || ' is ' || t)
+  FROM (VALUES ('id', 'uuid'), ('workspace_id', 'uuid'), ('action', 'text'), ('context', 'jsonb'),
+               ('request_hash', 'text'), ('reason', 'text'), ('requested_by', 'text'), ('status', 'text'),
+               ('required_approvals', 'integer'), ('created_at', 'timestamp with time zone'),
+               ('expires_at', 'timestamp with time zone'), ('decided_at', 'timestamp with time zone'),
+               ('decided_by', 'text'), ('decision_note', 'text'), ('approved_until', 'timestamp with time zone'),
+               ('consumed_at', 'timestamp with time zone'), ('escalated_to', 'uuid')) AS v(c, t);
+SELECT col_is_pk(:'ext_schema', 'approval_gate_requests', 'id', 'approval_gate_requests.id is the primary key');
+SELECT col_not_null(:'ext_schema', 'approval_gate_requests', 'request_hash', 'approval_gate_requests.request_hash is NOT NULL');
+SELECT col_not_null(:'ext_schema', 'approval_gate_requests', 'requested_by', 'approval_gate_requests.requested_by is NOT NULL');
+
+-- approval_gate_votes: one row per (request, approver) with decision and note.
+SELECT has_column(:'ext_schema', 'approval_gate_votes', c, 'approval_gate_votes has column ' || c)
+  FROM unnest(ARRAY['request_id', 'voter_role', 'actor', 'decision', 'note', 'voted_at']) AS c;
+SELECT col_type_is(:'ext_schema', 'approval_gate_votes', 'request_id', 'uuid', 'approval_gate_votes.request_id is uuid');
+SELECT col_is_pk(:'ext_schema', 'approval_gate_votes', ARRAY['request_id', 'voter_role'],
+                 'approval_gate_votes has one row per (request, voter role)');
+SELECT fk_ok(:'ext_schema', 'approval_gate_votes', 'request_id', :'ext_schema', 'approval_gate_requests', 'id',
+             'approval_gate_votes.request_id references approval_gate_requests.id');
+
+-- approval_gate_policies: the gated-action map as data.
+SELECT col_type_is(:'ext_schema', 'approval_gate_policies', c, t, 'approval_gate_policies.' || c || ' is ' || t)
+  FROM (VALUES ('action', 'text'), ('workspace_id', 'uuid'), ('gated', 'boolean'), ('required_approvals', 'integer'),
+               ('approver_role', 'name'), ('pending_ttl', 'interval'), ('approval_ttl', 'interval'),
+               ('deny_cooldown', 'interval'), ('allow_self_approval', 'boolean')) AS v(c, t);
+SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                   WHERE i.indrelid = (quote_ident(:'ext_schema') || '.approval_gate_policies')::regclass
+                     AND i.indisunique
+                     AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+                                 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+                                ORDER BY k.o) = ARRAY['action', 'workspace_id']
+                     AND i.indnullsnotdistinct),
+          'approval_gate_policies has one row per (action, workspace_id), NULL workspace included (NULLS NOT DISTINCT)');
+
+-- approval_gate_workspaces: workspace_id -> parent_id.
+SELECT col_type_is(:'ext_schema', 'approval_gate_workspaces', 'workspace_id', 'uuid', 'approval_gate_workspaces.workspace_id is uuid');
+SELECT col_type_is(:'ext_schema', 'approval_gate_workspaces', 'parent_id', 'uuid', 'approval_gate_workspaces.parent_id is uuid');
+SELECT col_is_pk(:'ext_schema', 'approval_gate_workspaces', 'workspace_id', 'a workspace has at most one parent');
+
+-- approval_gate_events: the audit log with its hash chain.
+SELECT col_type_is(:'ext_schema', 'approval_gate_events', c, t, 'approval_gate_events.' || c || ' is ' || t)
+  FROM (VALUES ('workspace_id', 'uuid'), ('seq', 'bigint'), ('request_id', 'uuid'), ('action', 'text'),
+               ('event', 'text'), ('status', 'text'), ('actor', 'text'), ('actor_role', 'name'),
+               ('to_workspace_id', 'uuid'), ('at', 'timestamp with time zone'), ('prev_hash', 'text'),
+               ('hash', 'text')) AS v(c, t);
+SELECT col_is_pk(:'ext_schema', 'approval_gate_events', ARRAY['workspace_id', 'seq'],
+                 'approval_gate_events is keyed by (workspace_id, seq): one chain per workspace');
+SELECT has_trigger(:'ext_schema', 'approval_gate_events', 'approval_gate_events_append_only',
+                   'approval_gate_events has the append-only (UPDATE/DELETE) trigger');
+SELECT has_trigger(:'ext_schema', 'approval_gate_events', 'approval_gate_events_no_truncate',
+                   'approval_gate_events has the no-TRUNCATE trigger');
+
+-- The dedup rule: a UNIQUE index on (workspace_id, action, request_hash) WHERE status = 'pending'.
+SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                   WHERE i.indrelid = (quote_ident(:'ext_schema') || '.approval_gate_requests')::regclass
+                     AND i.indisunique AND i.indisvalid
+                     AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+                                 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+                                ORDER BY k.o) = ARRAY['workspace_id', 'action', 'request_hash']
+                     AND pg_catalog.pg_get_expr(i.indpred, i.indrelid) = '(status = ''pending''::text)'),
+          'a unique partial index allows one pending request per (workspace_id, action, request_hash)');
+
+-- ---------------------------------------------------------------------------------------------
+-- The composite type and the view
+-- ---------------------------------------------------------------------------------------------
+SELECT has_type(:'ext_schema', 'approval_gate_decision', 'composite type approval_gate_decision exists');
+SELECT results_eq(
+    format($$SELECT (a.attname::text COLLATE "default") || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = (SELECT typrelid FROM pg_catalog.pg_type
+                                   WHERE typname = 'approval_gate_decision' AND typnamespace = %L::regnamespace)
+                AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum$$, :'ext_schema'),
+    $$VALUES ('outcome text'), ('request_id uuid'), ('request_hash text')$$,
+    'approval_gate_decision is exactly (outcome text, request_id uuid, request_hash text)');
+
+SELECT has_view(:'ext_schema', 'approval_gate_pending', 'view approval_gate_pending exists');
+SELECT has_column(:'ext_schema', 'approval_gate_pending', c, 'approval_gate_pending has column ' || c)
+  FROM unnest(ARRAY['id', 'workspace_id', 'action', 'approvals', 'voters', 'escalated_to']) AS c;
+
+-- ---------------------------------------------------------------------------------------------
+-- Functions: exact argument types, return types, argument names and defaults
+-- ---------------------------------------------------------------------------------------------
+SELECT has_function(:'ext_schema', f, a, format('function %s(%s) exists', f, array_to_string(a, ', ')))
+  FROM (VALUES
+    ('approval_gate_require',        ARRAY['uuid', 'text', 'jsonb', 'text', 'bytea']),
+    ('approval_gate_consume',        ARRAY['uuid', 'text', 'jsonb', 'bytea', 'boolean']),
+    ('approval_gate_approve',        ARRAY['uuid', 'text']),
+    ('approval_gate_deny',           ARRAY['uuid', 'text']),
+    ('approval_gate_withdraw',       ARRAY['uuid']),
+    ('approval_gate_expire',         ARRAY[]::text[]),
+    ('approval_gate_request_hash',   ARRAY['uuid', 'text', 'jsonb', 'bytea']),
+    ('approval_gate_canonical_json', ARRAY['jsonb']),
+    ('approval_gate_set_policy',     ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean']),
+    ('approval_gate_drop_policy',    ARRAY['text', 'uuid']),
+    ('approval_gate_is_gated',       ARRAY['uuid', 'text']),
+    ('approval_gate_set_parent',     ARRAY['uuid', 'uuid']),
+    ('approval_gate_verify_events',  ARRAY['uuid'])) AS v(f, a);
+
+SELECT function_returns(:'ext_schema', f, a, r, format('%s(%s) returns %s', f, array_to_string(a, ', '), r))
+  FROM (VALUES
+    ('approval_gate_require',        ARRAY['uuid', 'text', 'jsonb', 'text', 'bytea'], 'approval_gate_decision'),
+    ('approval_gate_consume',        ARRAY['uuid', 'text', 'jsonb', 'bytea', 'boolean'], 'uuid'),
+    ('approval_gate_approve',        ARRAY['uuid', 'text'], 'text'),
+    ('approval_gate_deny',           ARRAY['uuid', 'text'], 'text'),
+    ('approval_gate_withdraw',       ARRAY['uuid'], 'text'),
+    ('approval_gate_expire',         ARRAY[]::text[], 'bigint'),
+    ('approval_gate_request_hash',   ARRAY['uuid', 'text', 'jsonb', 'bytea'], 'text'),
+    ('approval_gate_canonical_json', ARRAY['jsonb'], 'text'),
+    ('approval_gate_set_policy',     ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean'], 'void'),
+    ('approval_gate_drop_policy',    ARRAY['text', 'uuid'], 'boolean'),
+    ('approval_gate_is_gated',       ARRAY['uuid', 'text'], 'boolean'),
+    ('approval_gate_set_parent',     ARRAY['uuid', 'uuid'], 'void')) AS v(f, a, r);
+
+SELECT is(pg_catalog.pg_get_function_result(
+              (quote_ident(:'ext_schema') || '.approval_gate_verify_events(uuid)')::regprocedure),
+          'TABLE(workspace_id uuid, seq bigint, problem text)',
+          'approval_gate_verify_events(uuid) returns TABLE(workspace_id uuid, seq bigint, problem text)');
+
+-- Callers use named arguments (required_approvals => 2, missing_ok => true): names and defaults are API.
+SELECT is(pg_catalog.pg_get_function_arguments((quote_ident(:'ext_schema') || '.' || sig)::regprocedure), args,
+          sig || ' has the documented argument names and defaults')
+  FROM (VALUES
+    ('approval_gate_require(uuid,text,jsonb,text,bytea)',
+     'workspace_id uuid, action text, context jsonb DEFAULT ''{}''::jsonb, reason text DEFAULT NULL::text, sealed bytea DEFAULT NULL::bytea'),
+    ('approval_gate_consume(uuid,text,jsonb,bytea,boolean)',
+     'workspace_id uuid, action text, context jsonb DEFAULT ''{}''::jsonb, sealed bytea DEFAULT NULL::bytea, missing_ok boolean DEFAULT false'),
+    ('approval_gate_approve(uuid,text)', 'request_id uuid, note text DEFAULT NULL::text'),
+    ('approval_gate_deny(uuid,text)',    'request_id uuid, note text DEFAULT NULL::text'),
+    ('approval_gate_withdraw(uuid)',     'request_id uuid'),
+    ('approval_gate_request_hash(uuid,text,jsonb,bytea)',
+     'workspace_id uuid, action text, context jsonb DEFAULT ''{}''::jsonb, sealed bytea DEFAULT NULL::bytea'),
+    ('approval_gate_set_policy(text,uuid,boolean,integer,name,interval,interval,interval,boolean)',
+     'action text, workspace_id uuid DEFAULT NULL::uuid, gated boolean DEFAULT true, required_approvals integer DEFAULT 1, '
+     'approver_role name DEFAULT ''approval_gate_approver''::name, pending_ttl interval DEFAULT NULL::interval, '
+     'approval_ttl interval DEFAULT ''1 day''::interval, deny_cooldown interval DEFAULT ''00:10:00''::interval, '
+     'allow_self_approval boolean DEFAULT false'),
+    ('approval_gate_drop_policy(text,uuid)', 'action text, workspace_id uuid DEFAULT NULL::uuid'),
+    ('approval_gate_is_gated(uuid,text)',    'workspace_id uuid, action text'),
+    ('approval_gate_set_parent(uuid,uuid)',  'workspace_id uuid, parent_id uuid'),
+    ('approval_gate_verify_events(uuid)',    'workspace_id uuid DEFAULT NULL::uuid')) AS v(sig, args);
+
+-- ---------------------------------------------------------------------------------------------
+-- The approver role and the seeded policies
+-- ---------------------------------------------------------------------------------------------
+SELECT has_role('approval_gate_approver', 'role approval_gate_approver exists');
+SELECT is((SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = 'approval_gate_approver'), false,
+          'approval_gate_approver is NOLOGIN');
+SELECT is((SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls
+             FROM pg_catalog.pg_roles WHERE rolname = 'approval_gate_approver'), false,
+          'approval_gate_approver has no superuser, createrole, createdb or bypassrls attribute');
+
+SELECT results_eq(
+    format($$SELECT action, workspace_id, gated, required_approvals, approver_role::text COLLATE "default", pending_ttl,
+                    approval_ttl, deny_cooldown, allow_self_approval
+               FROM %I.approval_gate_policies ORDER BY action$$, :'ext_schema'),
+    $$VALUES ('delete_workspace', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false),
+             ('deprovision_workspace', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false),
+             ('org_token_mint', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false),
+             ('secret_write', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false)$$,
+    'exactly the 4 seeded default policies, gated with the documented defaults');
+
+-- ---------------------------------------------------------------------------------------------
+-- pg_dump keeps the data: every table is registered with pg_extension_config_dump
+-- ---------------------------------------------------------------------------------------------
+SELECT set_eq(
+    $$SELECT c.relname::text COLLATE "default" FROM pg_catalog.pg_extension e, unnest(e.extconfig) AS x(oid)
+        JOIN pg_catalog.pg_class c ON c.oid = x.oid WHERE e.extname = 'approval_gate'$$,
+    ARRAY['approval_gate_policies', 'approval_gate_workspaces', 'approval_gate_requests',
+          'approval_gate_votes', 'approval_gate_events', 'approval_gate_event_heads'],
+    'pg_extension.extconfig registers every approval_gate table for pg_dump');
+SELECT is_empty(
+    $$SELECT c.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e' AND c.relkind = 'r'
+         AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'approval_gate')
+         AND c.oid <> ALL ((SELECT extconfig FROM pg_catalog.pg_extension WHERE extname = 'approval_gate')::oid[])$$,
+    'no extension table is left out of pg_extension_config_dump');
+
+-- ---------------------------------------------------------------------------------------------
+-- Naming and search_path pinning, checked over every member of the extension
+-- ---------------------------------------------------------------------------------------------
+CREATE TEMP VIEW ext_functions AS
+SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.pronamespace
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'approval_gate');
+
+SELECT cmp_ok((SELECT count(*)::int FROM ext_functions
+                WHERE proname LIKE 'approval\_gate\_%' AND pronamespace = :'ext_schema'::regnamespace), '>=', 15,
+              'the extension owns at least the 15 documented approval_gate_* functions (the checks below are not vacuous)');
+SELECT is_empty(
+    $$SELECT oid::regprocedure FROM ext_functions
+       WHERE NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
+    'every function of the extension pins search_path = pg_catalog, pg_temp');
+SELECT is_empty(
+    $$SELECT oid::regprocedure FROM ext_functions
+       WHERE prosecdef AND NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
+    'no SECURITY DEFINER function of the extension leaves search_path unpinned');
+SELECT is_empty($$SELECT oid::regprocedure FROM ext_functions WHERE prosecdef$$,
+                'no function of the extension is SECURITY DEFINER (README: they capture the caller, then switch)');
+SELECT is_empty(
+    $$SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
+        FROM pg_catalog.pg_depend d
+        LEFT JOIN pg_catalog.pg_class c ON d.classid = 'pg_catalog.pg_class'::regclass AND c.oid = d.objid
+        LEFT JOIN pg_catalog.pg_proc p ON d.classid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.objid
+        LEFT JOIN pg_catalog.pg_type t ON d.classid = 'pg_catalog.pg_type'::regclass AND t.oid = d.objid
+       WHERE d.deptype = 'e' AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'approval_gate')
+         AND coalesce(c.relname, p.proname, t.typname) NOT LIKE 'approval\_gate\_%'$$,
+    'every relation, function and type of the extension is named approval_gate_*');
+
+-- ---------------------------------------------------------------------------------------------
+-- Table privileges as the catalog records them (behaviour is tested in 02_privileges.sql)
+-- ---------------------------------------------------------------------------------------------
+SELECT is_empty(
+    format($$SELECT c.relname FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
+              WHERE c.relnamespace = %L::regnamespace AND c.relname LIKE 'approval\_gate\_%%'
+                AND c.relkind IN ('r', 'v') AND a.grantee = 0$$, :'ext_schema'),
+    'PUBLIC holds no privilege on any approval_gate table or view');
+SELECT is_empty(
+    format($$SELECT c.relname, a.privilege_type FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
+              WHERE c.relnamespace = %L::regnamespace AND c.relname LIKE 'approval\_gate\_%%'
+                AND c.relkind IN ('r', 'v') AND a.grantee = 'approval_gate_approver'::regrole
+                AND a.privilege_type <> 'SELECT'$$, :'ext_schema'),
+    'approval_gate_approver holds nothing but SELECT on the approval_gate tables and view');
+SELECT is_empty(
+    format($$SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+              WHERE p.pronamespace = %L::regnamespace AND a.grantee = 0 AND a.privilege_type = 'EXECUTE'
+                AND p.proname IN ('approval_gate_set_policy', 'approval_gate_drop_policy', 'approval_gate_set_parent')$$,
+           :'ext_schema'),
+    'EXECUTE on set_policy, drop_policy and set_parent is revoked from PUBLIC');
+
+SELECT * FROM finish();
+ROLLBACK;
