@@ -17,3 +17,6 @@ include $(PGXS)
 
 # Debian's PGXS also emits LLVM bitcode with clang, without PG_CXXFLAGS.
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
+
+# PGXS does not track header dependencies; every object depends on every header.
+$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.hpp)

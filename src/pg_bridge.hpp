@@ -12,6 +12,7 @@ extern "C" {
 #include "utils/elog.h"
 }
 
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -37,23 +38,40 @@ struct GateError {
 
 ErrorData *capture_current_error(MemoryContext error_context);
 
-// Runs fn, a call into the server; a PostgreSQL ERROR becomes a PgError thrown after PG_CATCH ends.
+// Returns the PostgreSQL error fn raised, if any; a C++ exception from fn is stored in cxx_error.
 template <typename Fn>
-void pg_call_void(Fn &&fn)
+ErrorData *guarded_call(Fn &fn, std::exception_ptr &cxx_error)
 {
     MemoryContext caller_context = CurrentMemoryContext;
     ErrorData *volatile error = nullptr;
     PG_TRY();
     {
-        fn();
+        try {
+            fn();
+        } catch (...) {
+            cxx_error = std::current_exception();
+        }
     }
     PG_CATCH();
     {
         error = capture_current_error(caller_context);
     }
     PG_END_TRY();
+    return error;
+}
+
+// Runs fn, a call into the server; a PostgreSQL ERROR becomes a PgError thrown after PG_CATCH ends.
+// A C++ exception thrown inside fn (a nested pg_call, a fail()) is caught before it can leave the
+// PG_TRY block, whose exception stack must be unwound by PG_END_TRY, and re-thrown after it.
+template <typename Fn>
+void pg_call_void(Fn &&fn)
+{
+    std::exception_ptr cxx_error;
+    ErrorData *error = guarded_call(fn, cxx_error);
     if (error)
         throw PgError{error};
+    if (cxx_error)
+        std::rethrow_exception(cxx_error);
 }
 
 template <typename Fn>

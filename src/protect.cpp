@@ -287,7 +287,7 @@ void check_protected_change(TriggerData *trigger, const Caller &caller)
     if (!consume(gate_key, true, caller) && is_gated(workspace_id, p->action))
         fail(ERRCODE_AG_APPROVAL_REQUIRED,
              "approval required for action \"" + p->action + "\" on workspace " + uuid_to_string(workspace_id) +
-                 " to change a row of " + table,
+                 " to change " + table,
              "call SELECT approval_gate_require(" + sql_literal(uuid_to_string(workspace_id)) + ", " +
                  sql_literal(p->action) + ", " + sql_literal(context) + ") and wait for a human to approve it");
 }

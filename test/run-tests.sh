@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 make -s -j2
 if [ "$(id -u)" -eq 0 ]; then make -s install; else sudo make -s install; fi
 # The cluster is created and dropped by pg_virtualenv (it runs the server as postgres when we are root).
-pg_virtualenv -v 15 bash -c '
+pg_virtualenv -t -v 15 bash -c '
     set -euo pipefail
     status=0
     make -s installcheck || { cat regression.diffs output_iso/regression.diffs 2>/dev/null | head -200; status=1; }
