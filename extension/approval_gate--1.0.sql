@@ -233,7 +233,38 @@ CREATE TRIGGER approval_gate_events_no_truncate
 -- ---------------------------------------------------------------------------------------------
 -- Views for approvers.
 -- ---------------------------------------------------------------------------------------------
-CREATE VIEW @extschema@.approval_gate_pending WITH (security_barrier) AS
+-- ---------------------------------------------------------------------------------------------
+-- Who sees what: a role reads the requests, votes and events of the (workspace, action) pairs
+-- whose policy names an approver role it is a member of (or of the escalation target's policy).
+-- The owner and superusers bypass these policies; the API functions run as the owner.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.approval_gate_can_see(workspace_id uuid, action text, escalated_to uuid DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT EXISTS (
+        SELECT 1
+          FROM (VALUES ($1), ($3)) AS w(id)
+          CROSS JOIN LATERAL (
+                SELECT p.approver_role FROM @extschema@.approval_gate_policies p
+                 WHERE p.action = $2 AND (p.workspace_id = w.id OR p.workspace_id IS NULL)
+                 ORDER BY p.workspace_id NULLS LAST LIMIT 1) AS p
+          JOIN pg_catalog.pg_roles r ON r.rolname = p.approver_role
+         WHERE w.id IS NOT NULL AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+$fn$;
+
+ALTER TABLE @extschema@.approval_gate_requests ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.approval_gate_votes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.approval_gate_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY approval_gate_requests_visible ON @extschema@.approval_gate_requests FOR SELECT
+    USING (@extschema@.approval_gate_can_see(workspace_id, action, escalated_to));
+CREATE POLICY approval_gate_votes_visible ON @extschema@.approval_gate_votes FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.approval_gate_requests r WHERE r.id = request_id));
+CREATE POLICY approval_gate_events_visible ON @extschema@.approval_gate_events FOR SELECT
+    USING (EXISTS (SELECT 1 FROM @extschema@.approval_gate_requests r WHERE r.id = request_id));
+
+CREATE VIEW @extschema@.approval_gate_pending WITH (security_barrier, security_invoker) AS
 SELECT r.id, r.workspace_id, r.action, r.context, r.request_hash, r.reason, r.requested_by,
        r.required_approvals, r.created_at, r.expires_at, r.escalated_to,
        coalesce(v.approvals, 0) AS approvals,

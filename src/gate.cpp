@@ -300,8 +300,10 @@ void set_parent(const pg_uuid_t &workspace_id, const std::optional<pg_uuid_t> &p
         return;
     }
     // Serialise hierarchy changes so two concurrent links cannot close a cycle between them.
+    // The check reads past the transaction snapshot: under REPEATABLE READ, a link committed while we
+    // waited for the lock would otherwise be invisible and the cycle would close.
     run(Stmt::LockWorkspaces, {});
-    run(Stmt::ParentCycle, {p_uuid(workspace_id), p_uuid(*parent_id)}, 1);
+    run_latest(Stmt::ParentCycle, {p_uuid(workspace_id), p_uuid(*parent_id)}, 1);
     if (bool_at(0, 1))
         fail(ERRCODE_INVALID_PARAMETER_VALUE,
              "workspace " + uuid_to_string(*parent_id) + " cannot be the parent of " + uuid_to_string(workspace_id),

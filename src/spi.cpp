@@ -8,6 +8,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -347,7 +348,10 @@ Param p_interval_or_null(const std::optional<Interval> &v)
     return {INTERVALOID, IntervalPGetDatum(copy), false};
 }
 
-uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows)
+namespace {
+// latest: read with a fresh snapshot instead of the transaction's, so that a REPEATABLE READ
+// caller still sees what committed while it waited for a lock.
+uint64 run_with(Stmt stmt, const std::vector<Param> &params, long max_rows, bool latest)
 {
     installation();
     SPIPlanPtr plan = plan_for(stmt);
@@ -364,11 +368,25 @@ uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows)
             nulls[i] = 'n';
     }
     return pg_call([&] {
-        int rc = SPI_execute_plan(plan, values.data(), nulls.c_str(), false, max_rows);
+        int rc = latest ? SPI_execute_snapshot(plan, values.data(), nulls.c_str(), GetLatestSnapshot(),
+                                               InvalidSnapshot, true, false, max_rows)
+                        : SPI_execute_plan(plan, values.data(), nulls.c_str(), false, max_rows);
         if (rc < 0)
             elog(ERROR, "approval_gate: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
         return SPI_processed;
     });
+}
+
+} // namespace
+
+uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows)
+{
+    return run_with(stmt, params, max_rows, false);
+}
+
+uint64 run_latest(Stmt stmt, const std::vector<Param> &params, long max_rows)
+{
+    return run_with(stmt, params, max_rows, true);
 }
 
 bool is_null(uint64 row, int col)

@@ -68,6 +68,8 @@ Param p_timestamptz(TimestampTz v);
 // Runs a kept plan; returns the number of rows processed. Results stay in SPI_tuptable until the
 // next run, so read them with the accessors below first.
 uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows = 0);
+// The same, reading with the latest committed state (a fresh snapshot) whatever the isolation level.
+uint64 run_latest(Stmt stmt, const std::vector<Param> &params, long max_rows = 0);
 
 // Row accessors over SPI_tuptable.
 bool is_null(uint64 row, int col);
