@@ -2,7 +2,7 @@
 -- isolation), consume's AG001, escalation to the parent workspace, set_parent cycles, and the
 -- append-only hash-chained audit log.
 BEGIN;
-SELECT plan(76);
+SELECT plan(78);
 
 CREATE ROLE agent LOGIN;
 CREATE ROLE alice LOGIN IN ROLE approval_gate_approver;
@@ -33,6 +33,10 @@ SELECT outcome AS r1_outcome, request_id AS r1, request_hash AS r1_hash
 SELECT is(:'r1_outcome'::text, 'pending', 'first require: pending');
 SELECT is(:'r1_hash'::text, approval_gate_request_hash(:wa, 'delete_workspace', :ctx),
           'first require returns the request hash of (workspace, action, context)');
+SELECT is(:'r1_hash'::text,
+          encode(sha256(convert_to('{"action":"delete_workspace","context":{"reason_code":7},'
+                                   '"workspace_id":"aaaaaaaa-1111-1111-1111-000000000001"}', 'UTF8')), 'hex'),
+          'the request hash is SHA-256 of the RFC 8785 object {action, context, workspace_id} (README definition)');
 SELECT results_eq(
     format($$SELECT workspace_id, action, context, request_hash, reason, requested_by, requested_role::text COLLATE "default", status
                FROM approval_gate_requests WHERE id = %L$$, :'r1'),
@@ -116,6 +120,11 @@ SELECT approval_gate_approve(:'rs') \gset junk_
 :as_agent
 SELECT isnt(:'rs_hash'::text, approval_gate_request_hash(:wa, 'secret_write', '{"name": "db_password"}'),
             'sealed: the sealed bytes change the request hash');
+SELECT is(:'rs_hash'::text,
+          encode(sha256(convert_to('{"action":"secret_write","context":{"name":"db_password"},"sealed":"'
+                                   || encode(sha256('value-1'::bytea), 'hex')
+                                   || '","workspace_id":"aaaaaaaa-1111-1111-1111-000000000001"}', 'UTF8')), 'hex'),
+          'sealed: the hash binds "sealed": hex SHA-256 of the bytes, as the README defines');
 SELECT is(approval_gate_consume(:wa, 'secret_write', '{"name": "db_password"}', 'value-2'::bytea, missing_ok => true), NULL,
           'sealed: an approval for one secret value is not consumed by a write of another value');
 SELECT is(approval_gate_consume(:wa, 'secret_write', '{"name": "db_password"}', missing_ok => true), NULL,
