@@ -1,0 +1,349 @@
+-- approval_gate_approve, _deny, _withdraw, _expire, approval_gate_set_parent and escalation.
+-- Workspaces: 03000000-...-0001 (quorum of 2 for delete_workspace, pending_ttl for deprovision),
+-- -000a (parent), -000b (child of -000a), -000c. Output shows statuses and comparisons, never ids.
+SET client_min_messages = warning;
+
+-- Test helper: run a statement, return 'ok' or 'SQLSTATE: message (hint)'.
+-- Random request ids (version-4 uuids) in messages are masked so the output is stable.
+CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    hint text;
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+    RETURN regexp_replace(SQLSTATE || ': ' || SQLERRM || coalesce(nullif(' (hint: ' || hint || ')', ' (hint: )'), ''),
+                          '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}', '<request-id>', 'g');
+END
+$$;
+
+-- Rows in the tables, to show that hashing writes nothing.
+CREATE FUNCTION ag_counts() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
+    SELECT format('requests=%s votes=%s events=%s',
+                  (SELECT count(*) FROM approval_gate_requests),
+                  (SELECT count(*) FROM approval_gate_votes),
+                  (SELECT count(*) FROM approval_gate_events))
+$$;
+CREATE ROLE regress_agent;
+CREATE ROLE regress_alice;
+CREATE ROLE regress_bob;
+CREATE ROLE regress_carol;                 -- not an approver
+CREATE ROLE regress_dave;
+CREATE ROLE regress_erin;
+CREATE ROLE regress_child_approvers;
+CREATE ROLE regress_parent_approvers;
+GRANT approval_gate_approver TO regress_alice, regress_bob, regress_dave;
+GRANT regress_child_approvers TO regress_dave;
+GRANT regress_parent_approvers TO regress_erin;
+
+SELECT approval_gate_set_policy('delete_workspace', '03000000-0000-0000-0000-000000000001', required_approvals => 2);
+SELECT approval_gate_set_policy('deprovision_workspace', '03000000-0000-0000-0000-000000000001', pending_ttl => '1 hour');
+
+-- ---------------------------------------------------------------------------------------------
+-- 1. Quorum of 2: pending after one approval, approved after the second distinct role
+-- ---------------------------------------------------------------------------------------------
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS q_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'delete_workspace', '{"q": 1}') \gset
+RESET SESSION AUTHORIZATION;
+SELECT status, required_approvals FROM approval_gate_requests WHERE id = :'q_id';
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_approve(:'q_id', 'first') AS alice_approves;
+RESET SESSION AUTHORIZATION;
+SELECT status, decided_at IS NULL AS undecided FROM approval_gate_requests WHERE id = :'q_id';
+SELECT required_approvals, approvals, voters, escalated_to, requested_by FROM approval_gate_pending WHERE id = :'q_id';
+-- Voting twice is refused, even under another actor name: votes are counted per role.
+SELECT ag_counts() AS counts \gset
+SET SESSION AUTHORIZATION regress_alice;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS alice_again;
+SET approval_gate.actor = 'someone else';
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS alice_as_other_actor;
+SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'q_id')) AS alice_then_deny;
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
+SELECT ag_counts() = :'counts' AS nothing_written;
+SET SESSION AUTHORIZATION regress_bob;
+SELECT approval_gate_approve(:'q_id') AS bob_approves;
+RESET SESSION AUTHORIZATION;
+SELECT status, decided_by, decision_note, approved_until - decided_at AS approval_ttl FROM approval_gate_requests WHERE id = :'q_id';
+SELECT voter_role, actor, decision, note FROM approval_gate_votes WHERE request_id = :'q_id' ORDER BY voted_at;
+SELECT count(*) AS still_listed FROM approval_gate_pending WHERE id = :'q_id';
+-- Deciding a request that is no longer pending: 55000.
+SET SESSION AUTHORIZATION regress_dave;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS approve_approved;
+SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'q_id')) AS deny_approved;
+RESET SESSION AUTHORIZATION;
+SELECT event, status, actor, actor_role, to_workspace_id FROM approval_gate_events WHERE request_id = :'q_id' ORDER BY seq;
+
+-- ---------------------------------------------------------------------------------------------
+-- 2. One deny makes it denied, whatever the approvals so far
+-- ---------------------------------------------------------------------------------------------
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS d_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'delete_workspace', '{"q": 2}') \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_approve(:'d_id') AS alice_approves;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_bob;
+SELECT approval_gate_deny(:'d_id', 'too risky') AS bob_denies;
+RESET SESSION AUTHORIZATION;
+SELECT status, decided_by, decision_note, approved_until IS NULL AS never_consumable FROM approval_gate_requests WHERE id = :'d_id';
+SELECT voter_role, decision, note FROM approval_gate_votes WHERE request_id = :'d_id' ORDER BY voted_at;
+SELECT event, status, actor FROM approval_gate_events WHERE request_id = :'d_id' ORDER BY seq;
+SET SESSION AUTHORIZATION regress_dave;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'d_id')) AS approve_denied;
+RESET SESSION AUTHORIZATION;
+-- With a quorum of 1 a single deny also decides it.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS d1_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "k"}') \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_deny(:'d1_id') AS alice_denies;
+RESET SESSION AUTHORIZATION;
+SELECT status, decision_note IS NULL AS no_note FROM approval_gate_requests WHERE id = :'d1_id';
+-- required_approvals is copied onto the request when it is made: raising the quorum later does not
+-- change a pending request.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS c_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "copied"}') \gset
+RESET SESSION AUTHORIZATION;
+SELECT approval_gate_set_policy('secret_write', '03000000-0000-0000-0000-000000000001', required_approvals => 3);
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_approve(:'c_id') AS one_approval_enough;
+RESET SESSION AUTHORIZATION;
+SELECT required_approvals, status FROM approval_gate_requests WHERE id = :'c_id';
+SELECT approval_gate_drop_policy('secret_write', '03000000-0000-0000-0000-000000000001') AS dropped;
+
+-- ---------------------------------------------------------------------------------------------
+-- 3. Who may decide: unknown id, non-approver, self-approval, long notes
+-- ---------------------------------------------------------------------------------------------
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS s_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "s"}') \gset
+RESET SESSION AUTHORIZATION;
+SELECT ag_counts() AS counts \gset
+SET SESSION AUTHORIZATION regress_alice;
+SELECT sqlstate_of($$SELECT approval_gate_approve('03000000-0000-0000-0000-0000000000ff')$$) AS approve_unknown;
+SELECT sqlstate_of($$SELECT approval_gate_deny('03000000-0000-0000-0000-0000000000ff')$$) AS deny_unknown;
+SELECT sqlstate_of($$SELECT approval_gate_withdraw('03000000-0000-0000-0000-0000000000ff')$$) AS withdraw_unknown;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L, repeat(%L, 8193))', :'s_id', 'n')) AS note_8193_bytes;
+SELECT sqlstate_of(format('SELECT approval_gate_deny(%L, repeat(%L, 8193))', :'s_id', 'n')) AS deny_note_8193_bytes;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L, repeat(%L, 4097))', :'s_id', E'\u00e9')) AS note_4097_chars_8194_bytes;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_carol;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'s_id')) AS carol_approves;
+SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'s_id')) AS carol_denies;
+RESET SESSION AUTHORIZATION;
+-- The agent is not an approver either; the same actor under an approver role is still the requester.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'s_id')) AS agent_approves_own;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_bob;
+SET approval_gate.actor = 'regress_agent';
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'s_id')) AS bob_as_requesting_actor;
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
+SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT status FROM approval_gate_requests WHERE id = :'s_id';
+-- A note of exactly 8192 bytes is accepted.
+SET SESSION AUTHORIZATION regress_bob;
+SELECT approval_gate_approve(:'s_id', repeat('n', 8192)) AS note_8192_bytes;
+RESET SESSION AUTHORIZATION;
+SELECT status, octet_length(decision_note) AS note_bytes FROM approval_gate_requests WHERE id = :'s_id';
+-- An approver asking for itself cannot approve its own request, by role or by actor.
+SET SESSION AUTHORIZATION regress_alice;
+SELECT request_id AS self_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "self"}') \gset
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'self_id')) AS alice_approves_own;
+SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'self_id')) AS alice_denies_own;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_agent;
+SET approval_gate.actor = 'user:7';
+SELECT request_id AS actor7_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "actor7"}') \gset
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_bob;
+SET approval_gate.actor = 'user:7';
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'actor7_id')) AS same_actor_other_role;
+RESET approval_gate.actor;
+SELECT approval_gate_approve(:'actor7_id') AS other_actor_other_role;
+RESET SESSION AUTHORIZATION;
+-- allow_self_approval lifts the rule.
+SELECT approval_gate_set_policy('secret_write', '03000000-0000-0000-0000-000000000001', allow_self_approval => true);
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_approve(:'self_id', 'my own') AS alice_approves_own_allowed;
+RESET SESSION AUTHORIZATION;
+SELECT approval_gate_drop_policy('secret_write', '03000000-0000-0000-0000-000000000001') AS dropped;
+
+-- ---------------------------------------------------------------------------------------------
+-- 4. Withdraw
+-- ---------------------------------------------------------------------------------------------
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS w_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'org_token_mint', '{"w": 1}') \gset
+RESET SESSION AUTHORIZATION;
+SELECT ag_counts() AS counts \gset
+SET SESSION AUTHORIZATION regress_alice;
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS alice_withdraws;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_agent;
+SET approval_gate.actor = 'user:other';
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS same_role_other_actor;
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_carol;
+SET approval_gate.actor = 'regress_agent';
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS same_actor_other_role;
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
+SELECT ag_counts() = :'counts' AS nothing_written;
+SET SESSION AUTHORIZATION regress_agent;
+SELECT approval_gate_withdraw(:'w_id') AS agent_withdraws;
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS withdraw_again;
+RESET SESSION AUTHORIZATION;
+SELECT status, decided_by FROM approval_gate_requests WHERE id = :'w_id';
+SELECT event, status, actor FROM approval_gate_events WHERE request_id = :'w_id' ORDER BY seq;
+SET SESSION AUTHORIZATION regress_alice;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'w_id')) AS approve_withdrawn;
+RESET SESSION AUTHORIZATION;
+-- A withdrawn request is not reused: the next call makes a new one.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT outcome, request_id <> :'w_id' AS new_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'org_token_mint', '{"w": 1}');
+RESET SESSION AUTHORIZATION;
+-- Withdraw after approval: 55000.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS wa_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'org_token_mint', '{"w": 2}') \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_approve(:'wa_id') AS approve;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_agent;
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'wa_id')) AS withdraw_approved;
+RESET SESSION AUTHORIZATION;
+SELECT status FROM approval_gate_requests WHERE id = :'wa_id';
+
+-- ---------------------------------------------------------------------------------------------
+-- 5. Expiry: expired rows are never consumed nor reused, swept or not
+-- ---------------------------------------------------------------------------------------------
+-- deprovision_workspace in -0001 has pending_ttl 1 hour.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS e1_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 1}') \gset
+SELECT request_id AS e2_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 2}') \gset
+SELECT request_id AS e3_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 3}') \gset
+RESET SESSION AUTHORIZATION;
+SELECT context, expires_at - created_at AS pending_ttl FROM approval_gate_requests WHERE id IN (:'e1_id', :'e2_id', :'e3_id') ORDER BY context::text;
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_approve(:'e3_id') AS approve_e3;
+RESET SESSION AUTHORIZATION;
+-- e1 and e2 pass their deadline, e3's approval runs out; nobody has swept yet.
+UPDATE approval_gate_requests SET expires_at = statement_timestamp() - interval '1 minute' WHERE id IN (:'e1_id', :'e2_id');
+UPDATE approval_gate_requests SET approved_until = statement_timestamp() - interval '1 minute' WHERE id = :'e3_id';
+SELECT count(*) AS pending_view_lists FROM approval_gate_pending WHERE id IN (:'e1_id', :'e2_id');
+SELECT ag_counts() AS counts \gset
+SET SESSION AUTHORIZATION regress_bob;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'e1_id')) AS approve_expired;
+SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'e1_id')) AS deny_expired;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_agent;
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'e1_id')) AS withdraw_expired;
+SELECT sqlstate_of($$SELECT approval_gate_consume('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 3}')$$) AS consume_expired_approval;
+RESET SESSION AUTHORIZATION;
+SELECT ag_counts() = :'counts' AS nothing_written;
+-- require finds e1 past its deadline: marks it expired there and then, and makes a new request.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT outcome, request_id <> :'e1_id' AS new_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 1}');
+-- e3's approval is past approved_until: not consumed, a new request instead.
+SELECT outcome, request_id <> :'e3_id' AS new_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 3}');
+RESET SESSION AUTHORIZATION;
+SELECT context, status FROM approval_gate_requests WHERE id IN (:'e1_id', :'e2_id', :'e3_id') ORDER BY context::text;
+SELECT event, status FROM approval_gate_events WHERE request_id = :'e1_id' ORDER BY seq;
+-- The sweep: e2 (pending past its deadline) and e3 (approval run out); e1 is already expired.
+SET SESSION AUTHORIZATION regress_alice;
+SELECT approval_gate_expire() AS swept;
+SELECT approval_gate_expire() AS swept_again;
+RESET SESSION AUTHORIZATION;
+SELECT context, status FROM approval_gate_requests WHERE id IN (:'e1_id', :'e2_id', :'e3_id') ORDER BY context::text;
+SELECT event, status, actor FROM approval_gate_events WHERE request_id IN (:'e2_id', :'e3_id') AND event = 'expired' ORDER BY seq;
+SET SESSION AUTHORIZATION regress_bob;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'e2_id')) AS approve_swept;
+RESET SESSION AUTHORIZATION;
+-- Not everyone may sweep.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT sqlstate_of('SELECT approval_gate_expire()') AS agent_sweeps;
+RESET SESSION AUTHORIZATION;
+
+-- ---------------------------------------------------------------------------------------------
+-- 6. Parents and escalation
+-- ---------------------------------------------------------------------------------------------
+SELECT approval_gate_set_policy('delete_workspace', '03000000-0000-0000-0000-00000000000b', approver_role => 'regress_child_approvers');
+SELECT approval_gate_set_policy('delete_workspace', '03000000-0000-0000-0000-00000000000a', approver_role => 'regress_parent_approvers');
+SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000b', '03000000-0000-0000-0000-00000000000a');
+SELECT workspace_id, parent_id FROM approval_gate_workspaces WHERE workspace_id::text LIKE '03000000-%' ORDER BY 1;
+-- Cycles are refused: a -> b when b -> a, a self link, and a longer loop.
+SELECT sqlstate_of($$SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000a', '03000000-0000-0000-0000-00000000000b')$$) AS two_cycle;
+SELECT sqlstate_of($$SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000c', '03000000-0000-0000-0000-00000000000c')$$) AS self_link;
+SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000a', '03000000-0000-0000-0000-00000000000c');
+SELECT sqlstate_of($$SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000c', '03000000-0000-0000-0000-00000000000b')$$) AS three_cycle;
+SELECT workspace_id, parent_id FROM approval_gate_workspaces WHERE workspace_id::text LIKE '03000000-%' ORDER BY 1;
+-- Only the owner or a superuser manages parents.
+SET SESSION AUTHORIZATION regress_alice;
+SELECT sqlstate_of($$SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000c', NULL)$$) AS alice_sets_parent;
+RESET SESSION AUTHORIZATION;
+-- A new pending request in the child is escalated to the parent.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT outcome, request_id AS x_id FROM approval_gate_require('03000000-0000-0000-0000-00000000000b', 'delete_workspace', '{"x": 1}') \gset
+SELECT :'outcome' AS outcome;
+RESET SESSION AUTHORIZATION;
+SELECT escalated_to FROM approval_gate_requests WHERE id = :'x_id';
+SELECT workspace_id, event, status, to_workspace_id FROM approval_gate_events WHERE request_id = :'x_id' ORDER BY seq;
+SELECT workspace_id, escalated_to, approvals, voters FROM approval_gate_pending WHERE id = :'x_id';
+-- A retry does not escalate again.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT outcome, request_id = :'x_id' AS same_id FROM approval_gate_require('03000000-0000-0000-0000-00000000000b', 'delete_workspace', '{"x": 1}');
+RESET SESSION AUTHORIZATION;
+SELECT count(*) AS escalated_events FROM approval_gate_events WHERE request_id = :'x_id' AND event = 'escalated';
+-- alice approves for approval_gate_approver, which is neither the child's nor the parent's role.
+SET SESSION AUTHORIZATION regress_alice;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'x_id')) AS alice_on_child;
+RESET SESSION AUTHORIZATION;
+-- erin is in the parent's approver role: she may decide the escalated request.
+SET SESSION AUTHORIZATION regress_erin;
+SELECT approval_gate_approve(:'x_id') AS erin_on_child;
+RESET SESSION AUTHORIZATION;
+-- dave is in the child's approver role.
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS y_id FROM approval_gate_require('03000000-0000-0000-0000-00000000000b', 'delete_workspace', '{"x": 2}') \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_dave;
+SELECT approval_gate_deny(:'y_id') AS dave_on_child;
+RESET SESSION AUTHORIZATION;
+-- Without the link, a new request is not escalated, and the parent's approvers may not decide it.
+SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000b', NULL);
+SET SESSION AUTHORIZATION regress_agent;
+SELECT request_id AS z_id FROM approval_gate_require('03000000-0000-0000-0000-00000000000b', 'delete_workspace', '{"x": 3}') \gset
+RESET SESSION AUTHORIZATION;
+SELECT escalated_to IS NULL AS not_escalated FROM approval_gate_requests WHERE id = :'z_id';
+SET SESSION AUTHORIZATION regress_erin;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'z_id')) AS erin_unlinked;
+RESET SESSION AUTHORIZATION;
+SELECT workspace_id, parent_id FROM approval_gate_workspaces WHERE workspace_id::text LIKE '03000000-%' ORDER BY 1;
+
+-- ---------------------------------------------------------------------------------------------
+-- 7. The pending view and the audit log
+-- ---------------------------------------------------------------------------------------------
+-- Read as superuser: what an approver sees is narrowed to the workspaces it may decide.
+SELECT workspace_id, action, context, requested_by, required_approvals, approvals, voters, escalated_to
+FROM approval_gate_pending WHERE workspace_id::text LIKE '03000000-%' ORDER BY workspace_id, action, context::text;
+SET SESSION AUTHORIZATION regress_alice;
+SELECT * FROM approval_gate_verify_events();
+RESET SESSION AUTHORIZATION;
+SELECT event, count(*) FROM approval_gate_events WHERE workspace_id::text LIKE '03000000-%' GROUP BY event ORDER BY event;
+-- Each workspace's chain counts from 1 without gaps.
+SELECT workspace_id, min(seq), max(seq), count(*) FROM approval_gate_events WHERE workspace_id::text LIKE '03000000-%' GROUP BY workspace_id ORDER BY workspace_id;
+
+-- Clean up.
+SELECT approval_gate_drop_policy('delete_workspace', '03000000-0000-0000-0000-000000000001') AS d1,
+       approval_gate_drop_policy('deprovision_workspace', '03000000-0000-0000-0000-000000000001') AS d2,
+       approval_gate_drop_policy('delete_workspace', '03000000-0000-0000-0000-00000000000a') AS d3,
+       approval_gate_drop_policy('delete_workspace', '03000000-0000-0000-0000-00000000000b') AS d4;
+SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000a', NULL);
+DROP ROLE regress_agent, regress_alice, regress_bob, regress_carol, regress_dave, regress_erin,
+          regress_child_approvers, regress_parent_approvers;
+DROP FUNCTION sqlstate_of(text);
+DROP FUNCTION ag_counts();
