@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the suites need, when any is missing (needs root or sudo).
 set -euo pipefail
-packages=(make g++ postgresql-15 postgresql-client-15 postgresql-server-dev-15 libssl-dev
+packages=(make g++ cmake clang-14 libclang-rt-14-dev libgtest-dev postgresql-15 postgresql-client-15 postgresql-server-dev-15 libssl-dev
           postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)
 missing=()
 for p in "${packages[@]}"; do

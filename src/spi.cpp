@@ -61,7 +61,7 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "INSERT INTO @s@.approval_gate_requests AS r"
      "       (workspace_id, action, context, request_hash, reason, requested_by, requested_role,"
      "        required_approvals, created_at, expires_at, escalated_to)"
-     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp(), clock_timestamp() + $9, $10)"
+     " SELECT $1, $2, $3, $4, $5, $6, $7, $8, now.t, now.t + $9, $10 FROM (SELECT clock_timestamp() AS t) now"
      " ON CONFLICT (workspace_id, action, request_hash) WHERE status = 'pending' DO NOTHING"
      " RETURNING id",
      {UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INTERVALOID, UUIDOID}},

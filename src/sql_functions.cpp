@@ -103,17 +103,18 @@ Interval arg_interval(FunctionCallInfo fcinfo, int n, const char *name)
     return *value;
 }
 
-[[noreturn]] void fail_json(const JsonError &e)
+// subject names the argument ("context", "JSON value"), verb what failed ("hashed", "canonicalized").
+[[noreturn]] void fail_json(const JsonError &e, const std::string &subject, const std::string &verb)
 {
     switch (e.kind) {
     case JsonError::Kind::TooDeep:
         fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-             "context is nested deeper than " + std::to_string(max_context_depth) + " levels");
+             subject + " is nested deeper than " + std::to_string(max_context_depth) + " levels");
     case JsonError::Kind::NumberNotExact:
-        fail(ERRCODE_INVALID_PARAMETER_VALUE, std::string("context cannot be hashed exactly: ") + e.what(),
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, subject + " cannot be " + verb + " exactly: " + e.what(),
              e.hint.empty() ? "pass the number as a JSON string" : e.hint);
     default:
-        fail(ERRCODE_INVALID_PARAMETER_VALUE, std::string("context cannot be hashed: ") + e.what(), e.hint);
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, subject + " cannot be " + verb + ": " + e.what(), e.hint);
     }
 }
 
@@ -151,7 +152,7 @@ std::string hash_of(const pg_uuid_t &workspace_id, const std::string &action, co
         return request_hash(uuid_to_string(workspace_id), to_utf8(action.data(), action.size()), context_json,
                             sealed ? std::optional<std::string_view>(*sealed) : std::nullopt);
     } catch (const JsonError &e) {
-        fail_json(e);
+        fail_json(e, "context", "hashed");
     }
 }
 
@@ -336,7 +337,7 @@ Datum approval_gate_canonical_json(PG_FUNCTION_ARGS)
         try {
             return text_datum(canonicalize_json(to_utf8(json.data(), json.size()), max_context_depth + 1));
         } catch (const JsonError &e) {
-            fail_json(e);
+            fail_json(e, "JSON value", "canonicalized");
         }
     });
 }
