@@ -104,6 +104,19 @@ CREATE TABLE @extschema@.approval_gate_event_heads (
     seq          bigint NOT NULL
 );
 
+-- Every pruning of the audit log, kept forever: verification resumes from the anchor hash.
+CREATE TABLE @extschema@.approval_gate_event_prunes (
+    workspace_id   uuid        NOT NULL,
+    through_seq    bigint      NOT NULL,
+    anchor_hash    text        NOT NULL,
+    events_removed bigint      NOT NULL,
+    pruned_by      text        NOT NULL,
+    pruned_role    name        NOT NULL,
+    pruned_at      timestamptz NOT NULL,
+    PRIMARY KEY (workspace_id, through_seq)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_prunes', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_policies', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_workspaces', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_requests', '');
@@ -204,6 +217,12 @@ LANGUAGE c STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_verify_events';
 
+CREATE FUNCTION @extschema@.approval_gate_prune_events(workspace_id uuid, through_seq bigint)
+RETURNS bigint
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_prune_events';
+
 -- Internal: trigger functions.
 CREATE FUNCTION @extschema@.approval_gate_policies_changed()
 RETURNS trigger
@@ -228,6 +247,12 @@ CREATE TRIGGER approval_gate_events_append_only
     FOR EACH ROW EXECUTE FUNCTION @extschema@.approval_gate_refuse_change();
 CREATE TRIGGER approval_gate_events_no_truncate
     BEFORE TRUNCATE ON @extschema@.approval_gate_events
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.approval_gate_refuse_change();
+CREATE TRIGGER approval_gate_event_prunes_append_only
+    BEFORE UPDATE OR DELETE ON @extschema@.approval_gate_event_prunes
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.approval_gate_refuse_change();
+CREATE TRIGGER approval_gate_event_prunes_no_truncate
+    BEFORE TRUNCATE ON @extschema@.approval_gate_event_prunes
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.approval_gate_refuse_change();
 
 -- ---------------------------------------------------------------------------------------------
@@ -283,6 +308,7 @@ WHERE r.status = 'pending' AND (r.expires_at IS NULL OR r.expires_at > statement
 REVOKE ALL ON @extschema@.approval_gate_policies, @extschema@.approval_gate_workspaces,
               @extschema@.approval_gate_requests, @extschema@.approval_gate_votes,
               @extschema@.approval_gate_events, @extschema@.approval_gate_event_heads,
+              @extschema@.approval_gate_event_prunes,
               @extschema@.approval_gate_pending FROM PUBLIC;
 GRANT SELECT ON @extschema@.approval_gate_pending, @extschema@.approval_gate_requests,
                 @extschema@.approval_gate_votes, @extschema@.approval_gate_events,
@@ -295,6 +321,7 @@ REVOKE ALL ON FUNCTION
     @extschema@.approval_gate_set_parent(uuid, uuid),
     @extschema@.approval_gate_expire(),
     @extschema@.approval_gate_verify_events(uuid),
+    @extschema@.approval_gate_prune_events(uuid, bigint),
     @extschema@.approval_gate_policies_changed(),
     @extschema@.approval_gate_refuse_change()
 FROM PUBLIC;

@@ -89,10 +89,46 @@ void record_event(const Event &e)
     notify(e);
 }
 
+namespace {
+bool pruning = false;
+
+struct PruningWindow {
+    PruningWindow() { pruning = true; }
+    ~PruningWindow() { pruning = false; }
+};
+} // namespace
+
+bool pruning_events() { return pruning; }
+
+int64 prune_events(const pg_uuid_t &workspace_id, int64 through_seq, const std::string &actor,
+                   const std::string &role_name)
+{
+    if (run(Stmt::LockEventHead, {p_uuid(workspace_id)}, 1) == 0 || through_seq < 1 || through_seq >= int_at(0, 1))
+        fail(ERRCODE_INVALID_PARAMETER_VALUE,
+             "through_seq must lie between 1 and the newest event of the workspace, excluded",
+             "the newest event stays so that the chain can go on");
+    if (run(Stmt::PrevEventHash, {p_uuid(workspace_id), p_int8(through_seq)}, 1) != 1)
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "event " + std::to_string(through_seq) + " of workspace " +
+                                                  uuid_to_string(workspace_id) + " is already pruned");
+    std::string anchor = text_at(0, 1);
+    uint64 removed;
+    {
+        PruningWindow window;
+        removed = run(Stmt::DeleteEventsThrough, {p_uuid(workspace_id), p_int8(through_seq)});
+    }
+    run(Stmt::InsertPrune, {p_uuid(workspace_id), p_int8(through_seq), p_text(anchor),
+                            p_int8(static_cast<int64>(removed)), p_text(actor), p_name(role_name)});
+    return static_cast<int64>(removed);
+}
+
 std::vector<ChainBreak> verify_chains(const std::optional<pg_uuid_t> &workspace_id)
 {
     std::vector<ChainBreak> breaks;
     std::map<std::string, bool> broken;  // workspace text -> already reported
+    std::map<std::string, std::pair<int64, std::string>> anchors;  // workspace text -> (through_seq, hash)
+    uint64 pruned = run(Stmt::ReadPruneAnchors, {p_uuid_or_null(workspace_id)});
+    for (uint64 row = 0; row < pruned; row++)
+        anchors[uuid_to_string(uuid_at(row, 1))] = {int_at(row, 2), text_at(row, 3)};
     uint64 n = run(Stmt::ReadEvents, {p_uuid_or_null(workspace_id)});
     std::optional<pg_uuid_t> current_ws;
     std::string expected_prev;
@@ -105,8 +141,9 @@ std::vector<ChainBreak> verify_chains(const std::optional<pg_uuid_t> &workspace_
         std::string ws = uuid_to_string(l.workspace_id);
         if (!current_ws || uuid_to_string(*current_ws) != ws) {
             current_ws = l.workspace_id;
-            expected_prev = genesis_hash;
-            expected_seq = 1;
+            auto anchor = anchors.find(ws);
+            expected_seq = anchor == anchors.end() ? 1 : anchor->second.first + 1;
+            expected_prev = anchor == anchors.end() ? genesis_hash : anchor->second.second;
         }
         if (broken[ws])
             continue;

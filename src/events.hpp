@@ -33,4 +33,12 @@ struct ChainBreak {
 // The first broken link of each chain (all chains when workspace_id is nullopt).
 std::vector<ChainBreak> verify_chains(const std::optional<pg_uuid_t> &workspace_id);
 
+// Removes a workspace's events 1..through_seq (the newest event always stays) and records the
+// anchor from which verification resumes. Returns how many events were removed.
+int64 prune_events(const pg_uuid_t &workspace_id, int64 through_seq, const std::string &actor,
+                   const std::string &role_name);
+
+// True only while prune_events deletes: the append-only trigger lets those deletions through.
+bool pruning_events();
+
 } // namespace approval_gate

@@ -81,13 +81,17 @@ bool has_role(Oid role, const std::string &role_name)
     });
 }
 
-void require_policy_admin(const Caller &caller)
+} // namespace
+
+void require_extension_admin(const Caller &caller)
 {
     Oid owner = installation().owner;
     bool allowed = pg_call([&] { return superuser_arg(caller.role) || has_privs_of_role(caller.role, owner); });
     if (!allowed)
         fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "only the owner of extension approval_gate or a superuser may do this");
 }
+
+namespace {
 
 struct LockedRequest {
     pg_uuid_t id;
@@ -259,7 +263,7 @@ bool is_gated(const pg_uuid_t &workspace_id, const std::string &action)
 
 void set_policy(const PolicyChange &c, const Caller &caller)
 {
-    require_policy_admin(caller);
+    require_extension_admin(caller);
     check_action(c.action);
     if (c.required_approvals < 1 || c.required_approvals > 100)
         fail(ERRCODE_INVALID_PARAMETER_VALUE, "required_approvals must be between 1 and 100");
@@ -288,13 +292,13 @@ void set_policy(const PolicyChange &c, const Caller &caller)
 
 bool drop_policy(const std::string &action, const std::optional<pg_uuid_t> &workspace_id, const Caller &caller)
 {
-    require_policy_admin(caller);
+    require_extension_admin(caller);
     return run(Stmt::DeletePolicy, {p_text(action), p_uuid_or_null(workspace_id)}) > 0;
 }
 
 void set_parent(const pg_uuid_t &workspace_id, const std::optional<pg_uuid_t> &parent_id, const Caller &caller)
 {
-    require_policy_admin(caller);
+    require_extension_admin(caller);
     if (!parent_id) {
         run(Stmt::DeleteParent, {p_uuid(workspace_id)});
         return;

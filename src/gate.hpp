@@ -55,6 +55,9 @@ void set_policy(const PolicyChange &change, const Caller &caller);
 bool drop_policy(const std::string &action, const std::optional<pg_uuid_t> &workspace_id, const Caller &caller);
 void set_parent(const pg_uuid_t &workspace_id, const std::optional<pg_uuid_t> &parent_id, const Caller &caller);
 
+// Raises 42501 unless the caller owns the extension (or is a superuser).
+void require_extension_admin(const Caller &caller);
+
 // Raises 22023 unless 1..128 bytes: an action is an identifier, not free text.
 void check_action(const std::string &action);
 

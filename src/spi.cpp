@@ -165,6 +165,22 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "INSERT INTO @s@.approval_gate_policies (action) VALUES ($1)"
      " ON CONFLICT ON CONSTRAINT approval_gate_policies_key DO NOTHING",
      {TEXTOID}},
+    {Stmt::LockEventHead,
+     "SELECT seq FROM @s@.approval_gate_event_heads WHERE workspace_id = $1 FOR UPDATE",
+     {UUIDOID}},
+    {Stmt::DeleteEventsThrough,
+     "DELETE FROM @s@.approval_gate_events WHERE workspace_id = $1 AND seq <= $2",
+     {UUIDOID, INT8OID}},
+    {Stmt::InsertPrune,
+     "INSERT INTO @s@.approval_gate_event_prunes"
+     "       (workspace_id, through_seq, anchor_hash, events_removed, pruned_by, pruned_role, pruned_at)"
+     " VALUES ($1, $2, $3, $4, $5, $6, statement_timestamp())",
+     {UUIDOID, INT8OID, TEXTOID, INT8OID, TEXTOID, NAMEOID}},
+    {Stmt::ReadPruneAnchors,
+     "SELECT DISTINCT ON (workspace_id) workspace_id, through_seq, anchor_hash"
+     "  FROM @s@.approval_gate_event_prunes WHERE $1::uuid IS NULL OR workspace_id = $1"
+     " ORDER BY workspace_id, through_seq DESC",
+     {UUIDOID}},
 }};
 
 Installation current;

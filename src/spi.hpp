@@ -43,6 +43,10 @@ enum class Stmt {
     UpsertProtection,
     DeleteProtection,
     EnsurePolicy,
+    LockEventHead,
+    DeleteEventsThrough,
+    InsertPrune,
+    ReadPruneAnchors,
     Count_
 };
 

@@ -488,6 +488,21 @@ Datum approval_gate_protect_trigger(PG_FUNCTION_ARGS)
     });
 }
 
+PG_FUNCTION_INFO_V1(approval_gate_prune_events);
+Datum approval_gate_prune_events(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        pg_uuid_t workspace_id = arg_uuid(fcinfo, 0, "workspace_id");
+        if (PG_ARGISNULL(1))
+            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "through_seq must not be NULL");
+        int64 through_seq = PG_GETARG_INT64(1);
+        GateScope scope;
+        Caller caller = caller_of(scope);
+        require_extension_admin(caller);
+        return Int64GetDatum(prune_events(workspace_id, through_seq, caller.actor, caller.role_name));
+    });
+}
+
 // Statement trigger on approval_gate_policies: every backend drops its policy cache at our commit.
 PG_FUNCTION_INFO_V1(approval_gate_policies_changed);
 Datum approval_gate_policies_changed(PG_FUNCTION_ARGS)
@@ -505,7 +520,11 @@ Datum approval_gate_refuse_change(PG_FUNCTION_ARGS)
     if (!CALLED_AS_TRIGGER(fcinfo))
         ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                         errmsg("approval_gate_refuse_change must be called as a trigger")));
-    Relation rel = reinterpret_cast<TriggerData *>(fcinfo->context)->tg_relation;
+    auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+    Relation rel = trigger->tg_relation;
+    if (pruning_events() && TRIGGER_FIRED_BY_DELETE(trigger->tg_event) &&
+        strcmp(RelationGetRelationName(rel), "approval_gate_events") == 0)
+        return PointerGetDatum(trigger->tg_trigtuple);
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                     errmsg("%s is append-only", RelationGetRelationName(rel)),
                     errhint("The audit log can only grow; its rows are written by the approval_gate functions.")));
