@@ -124,7 +124,7 @@ void require_pending(const LockedRequest &r)
 
 Policy policy_or_default(const pg_uuid_t &workspace_id, const std::string &action)
 {
-    const std::optional<Policy> &found = policy_for(workspace_id, action);
+    std::optional<Policy> found = policy_for(workspace_id, action);
     if (found)
         return *found;
     Policy fallback;
@@ -142,10 +142,10 @@ void check_action(const std::string &action)
 
 Decision require(const GateKey &key, const std::optional<std::string> &reason, const Caller &caller)
 {
-    const std::optional<Policy> &found = policy_for(key.workspace_id, key.action);
+    std::optional<Policy> found = policy_for(key.workspace_id, key.action);
     if (!found || !found->gated)
         return {"not_gated", std::nullopt};
-    const Policy policy = *found;
+    const Policy &policy = *found;
 
     if (std::optional<pg_uuid_t> consumed = consume_approved(key, caller))
         return {"approved", consumed};
@@ -173,7 +173,7 @@ Decision require(const GateKey &key, const std::optional<std::string> &reason, c
 
 std::optional<pg_uuid_t> consume(const GateKey &key, bool missing_ok, const Caller &caller)
 {
-    const std::optional<Policy> &policy = policy_for(key.workspace_id, key.action);
+    std::optional<Policy> policy = policy_for(key.workspace_id, key.action);
     if (!policy || !policy->gated)
         return std::nullopt;
     std::optional<pg_uuid_t> consumed = consume_approved(key, caller);
@@ -257,7 +257,7 @@ int64 expire_due(const Caller &caller)
 
 bool is_gated(const pg_uuid_t &workspace_id, const std::string &action)
 {
-    const std::optional<Policy> &policy = policy_for(workspace_id, action);
+    std::optional<Policy> policy = policy_for(workspace_id, action);
     return policy && policy->gated;
 }
 

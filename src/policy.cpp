@@ -1,5 +1,9 @@
 #include "policy.hpp"
 
+extern "C" {
+#include "access/xact.h"
+}
+
 #include <cstring>
 #include <unordered_map>
 
@@ -50,7 +54,7 @@ std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &act
 
 } // namespace
 
-const std::optional<Policy> &policy_for(const pg_uuid_t &workspace_id, const std::string &action)
+std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action)
 {
     installation();
     if (policies_changed_since(cache_generation) || cache.size() >= max_cached_policies)
@@ -59,6 +63,10 @@ const std::optional<Policy> &policy_for(const pg_uuid_t &workspace_id, const std
     auto found = cache.find(key);
     if (found != cache.end())
         return found->second;
+    // A REPEATABLE READ snapshot may predate a change whose invalidation this backend has already
+    // processed: what it reads may be answered, never cached, or the cache would stay stale.
+    if (IsolationUsesXactSnapshot())
+        return load(workspace_id, action);
     return cache.emplace(std::move(key), load(workspace_id, action)).first->second;
 }
 

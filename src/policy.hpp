@@ -20,6 +20,6 @@ struct Policy {
 
 // The workspace's own row if it has one, else the default row; nullopt when neither exists.
 // Needs an open GateScope.
-const std::optional<Policy> &policy_for(const pg_uuid_t &workspace_id, const std::string &action);
+std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action);
 
 } // namespace approval_gate
