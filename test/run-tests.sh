@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 
 echo "== unit tests and fuzz smoke (CMake/CTest)"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/ctest -DAG_FUZZ=ON -DAG_FUZZ_SECONDS="${AG_FUZZ_SECONDS:-60}" >/dev/null
-cmake --build build/ctest -j2 --target jcs_test jcs_fuzz approval_gate_module >/dev/null
-ctest --test-dir build/ctest --output-on-failure -R 'jcs_test|jcs_fuzz_smoke'
+cmake --build build/ctest -j2 --target jcs_test request_hash_test jcs_fuzz approval_gate_module >/dev/null
+ctest --test-dir build/ctest --output-on-failure -R 'jcs_test|request_hash_test|jcs_fuzz_smoke'
 
 echo "== build and install the extension"
 make -s -j2
