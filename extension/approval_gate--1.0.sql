@@ -60,8 +60,9 @@ CREATE TABLE @extschema@.approval_gate_requests (
 -- The dedup rule itself: at most one pending request per (workspace, action, hash).
 CREATE UNIQUE INDEX approval_gate_requests_one_pending
     ON @extschema@.approval_gate_requests (workspace_id, action, request_hash) WHERE status = 'pending';
-CREATE INDEX approval_gate_requests_consumable
-    ON @extschema@.approval_gate_requests (request_hash, decided_at) WHERE status = 'approved';
+-- The live requests of a key (what require and consume look at first), however long the history.
+CREATE INDEX approval_gate_requests_live
+    ON @extschema@.approval_gate_requests (request_hash) WHERE status IN ('pending', 'approved');
 -- Keep the sweep in approval_gate_expire() proportional to what is due, not to history.
 CREATE INDEX approval_gate_requests_pending_deadline
     ON @extschema@.approval_gate_requests (expires_at) WHERE status = 'pending';
@@ -128,14 +129,16 @@ INSERT INTO @extschema@.approval_gate_policies (action) VALUES
     ('delete_workspace'), ('deprovision_workspace'), ('secret_write'), ('org_token_mint');
 
 -- ---------------------------------------------------------------------------------------------
--- Functions. Every function pins search_path; the C code also schema-qualifies every name.
+-- Functions. Every function runs its SQL with search_path = pg_catalog, pg_temp, and the C code
+-- schema-qualifies every name. The hot entry points (require, consume and the two pure ones) pin
+-- it in C, only around the SQL they run, so that an ungated call never pays for a GUC change; the
+-- others pin it with a SET clause.
 -- ---------------------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.approval_gate_require(
     workspace_id uuid, action text, context jsonb DEFAULT '{}', reason text DEFAULT NULL, sealed bytea DEFAULT NULL)
 RETURNS @extschema@.approval_gate_decision
 LANGUAGE c VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_require';
 
 CREATE FUNCTION @extschema@.approval_gate_consume(
@@ -143,7 +146,6 @@ CREATE FUNCTION @extschema@.approval_gate_consume(
     missing_ok boolean DEFAULT false)
 RETURNS uuid
 LANGUAGE c VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_consume';
 
 CREATE FUNCTION @extschema@.approval_gate_approve(request_id uuid, note text DEFAULT NULL)
@@ -174,13 +176,11 @@ CREATE FUNCTION @extschema@.approval_gate_request_hash(
     workspace_id uuid, action text, context jsonb DEFAULT '{}', sealed bytea DEFAULT NULL)
 RETURNS text
 LANGUAGE c IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_request_hash';
 
 CREATE FUNCTION @extschema@.approval_gate_canonical_json(jsonb)
 RETURNS text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_canonical_json';
 
 CREATE FUNCTION @extschema@.approval_gate_set_policy(

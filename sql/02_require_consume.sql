@@ -36,7 +36,7 @@ GRANT approval_gate_approver TO regress_alice, regress_bob;
 SELECT ag_counts() AS counts \gset
 SET SESSION AUTHORIZATION regress_agent;
 SELECT outcome, request_id IS NULL AS no_id,
-       request_hash = approval_gate_request_hash('02000000-0000-0000-0000-000000000001', 'read_report', '{"x": 1}') AS hash_returned
+       request_hash IS NULL AS not_hashed
 FROM approval_gate_require('02000000-0000-0000-0000-000000000001', 'read_report', '{"x": 1}');
 RESET SESSION AUTHORIZATION;
 SELECT approval_gate_set_policy('delete_workspace', '02000000-0000-0000-0000-000000000002', gated => false);
@@ -46,7 +46,7 @@ SELECT approval_gate_is_gated('02000000-0000-0000-0000-000000000001', 'delete_wo
 SELECT ag_counts() AS counts \gset
 SET SESSION AUTHORIZATION regress_agent;
 SELECT outcome, request_id IS NULL AS no_id,
-       request_hash = approval_gate_request_hash('02000000-0000-0000-0000-000000000002', 'delete_workspace') AS hash_returned
+       request_hash IS NULL AS not_hashed
 FROM approval_gate_require('02000000-0000-0000-0000-000000000002', 'delete_workspace');
 -- approval_gate_consume of an ungated action: NULL, with or without missing_ok.
 SELECT approval_gate_consume('02000000-0000-0000-0000-000000000002', 'delete_workspace') IS NULL AS consume_ungated,

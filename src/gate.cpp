@@ -43,6 +43,38 @@ std::optional<pg_uuid_t> consume_approved(const GateKey &key, const Caller &call
     return id;
 }
 
+struct PendingRow {
+    pg_uuid_t id;
+    std::optional<TimestampTz> expires_at;
+};
+
+// What is live for a key, read once: most calls (a poll on a pending request, a miss) end here
+// without the cost of an UPDATE.
+struct LiveRequests {
+    bool consumable = false;
+    std::optional<PendingRow> pending;
+};
+
+LiveRequests live_requests(const GateKey &key)
+{
+    LiveRequests live;
+    uint64 n = run(Stmt::LiveRequests, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)});
+    for (uint64 row = 0; row < n; row++) {
+        if (text_at(row, 2) == "pending")
+            live.pending = PendingRow{uuid_at(row, 1), opt_timestamptz_at(row, 3)};
+        else if (bool_at(row, 4))
+            live.consumable = true;
+    }
+    return live;
+}
+
+std::optional<PendingRow> find_pending(const GateKey &key)
+{
+    if (run(Stmt::FindPending, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 0)
+        return std::nullopt;
+    return PendingRow{uuid_at(0, 1), opt_timestamptz_at(0, 2)};
+}
+
 bool denied_within_cooldown(const GateKey &key, const Policy &policy, pg_uuid_t &denied_id)
 {
     if (run(Stmt::LatestRequest, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 0)
@@ -147,18 +179,21 @@ Decision require(const GateKey &key, const std::optional<std::string> &reason, c
         return {"not_gated", std::nullopt};
     const Policy &policy = *found;
 
-    if (std::optional<pg_uuid_t> consumed = consume_approved(key, caller))
-        return {"approved", consumed};
+    LiveRequests live = live_requests(key);
+    if (live.consumable)
+        if (std::optional<pg_uuid_t> consumed = consume_approved(key, caller))
+            return {"approved", consumed};
 
+    std::optional<PendingRow> pending = live.pending;
     for (int attempt = 0; attempt < max_insert_attempts; attempt++) {
-        if (run(Stmt::FindPending, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 1) {
-            pg_uuid_t pending_id = uuid_at(0, 1);
-            std::optional<TimestampTz> expires_at = opt_timestamptz_at(0, 2);
-            if (!expires_at || *expires_at > statement_time())
-                return {"pending", pending_id};
+        if (attempt > 0)
+            pending = find_pending(key);
+        if (pending) {
+            if (!pending->expires_at || *pending->expires_at > statement_time())
+                return {"pending", pending->id};
             // Past its deadline but not yet swept: it must not be reused.
-            if (run(Stmt::ExpirePendingById, {p_uuid(pending_id)}, 1) == 1)
-                record(key.workspace_id, pending_id, key.action, "expired", "expired", caller);
+            if (run(Stmt::ExpirePendingById, {p_uuid(pending->id)}, 1) == 1)
+                record(key.workspace_id, pending->id, key.action, "expired", "expired", caller);
         } else {
             pg_uuid_t denied_id;
             if (denied_within_cooldown(key, policy, denied_id))
@@ -176,7 +211,9 @@ std::optional<pg_uuid_t> consume(const GateKey &key, bool missing_ok, const Call
     std::optional<Policy> policy = policy_for(key.workspace_id, key.action);
     if (!policy || !policy->gated)
         return std::nullopt;
-    std::optional<pg_uuid_t> consumed = consume_approved(key, caller);
+    std::optional<pg_uuid_t> consumed;
+    if (live_requests(key).consumable)
+        consumed = consume_approved(key, caller);
     if (!consumed && !missing_ok)
         fail(ERRCODE_AG_APPROVAL_REQUIRED,
              "approval required for action \"" + key.action + "\" on workspace " + uuid_to_string(key.workspace_id),

@@ -54,6 +54,18 @@ std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &act
 
 } // namespace
 
+std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::string &action)
+{
+    if (policies_changed_since(cache_generation)) {
+        cache.clear();
+        return std::nullopt;
+    }
+    auto found = cache.find(Key{workspace_id, action});
+    if (found == cache.end())
+        return std::nullopt;
+    return found->second && found->second->gated;
+}
+
 std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action)
 {
     installation();

@@ -22,4 +22,7 @@ struct Policy {
 // Needs an open GateScope.
 std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action);
 
+// Whether the action is gated, when the cache already knows: no SQL, no GateScope needed.
+std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::string &action);
+
 } // namespace approval_gate

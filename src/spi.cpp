@@ -6,6 +6,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -35,6 +36,10 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " WHERE action = $1 AND (workspace_id = $2 OR workspace_id IS NULL)"
      " ORDER BY workspace_id NULLS LAST LIMIT 1",
      {TEXTOID, UUIDOID}},
+    {Stmt::LiveRequests,
+     "SELECT id, status, expires_at, approved_until > statement_timestamp() FROM @s@.approval_gate_requests"
+     " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3 AND status IN ('pending', 'approved')",
+     {TEXTOID, UUIDOID, TEXTOID}},
     {Stmt::ConsumeApproved,
      "UPDATE @s@.approval_gate_requests r SET status = 'consumed', consumed_at = statement_timestamp()"
      " WHERE r.id = (SELECT c.id FROM @s@.approval_gate_requests c"
@@ -492,6 +497,12 @@ GateScope::GateScope()
         if (SPI_connect() != SPI_OK_CONNECT)
             elog(ERROR, "approval_gate: SPI_connect failed");
     });
+    guc_nest_level_ = pg_call([] {
+        int level = NewGUCNestLevel();
+        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                          false);
+        return level;
+    });
     Oid owner = installation().owner;
     SetUserIdAndSecContext(owner, saved_security_context_ | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);
@@ -500,6 +511,9 @@ GateScope::GateScope()
 GateScope::~GateScope()
 {
     SetUserIdAndSecContext(saved_user_, saved_security_context_);
+    // On an error the (sub)transaction abort unwinds the GUC nest level too.
+    if (std::uncaught_exceptions() == 0)
+        AtEOXact_GUC(true, guc_nest_level_);
     // On an error the transaction (or subtransaction) abort releases SPI; finishing here could ereport.
     if (std::uncaught_exceptions() == 0)
         SPI_finish();

@@ -17,6 +17,7 @@ namespace approval_gate {
 // Every statement the extension runs. The SQL lives in spi.cpp; "@s@" stands for the schema.
 enum class Stmt {
     LoadPolicy,
+    LiveRequests,
     ConsumeApproved,
     LatestRequest,
     FindPending,
@@ -102,7 +103,10 @@ struct Installation {
 const Installation &installation();
 
 // Connects to SPI and runs the statements as the extension owner, the only role that may write the
-// tables; restores both on scope exit. The caller's role is captured first, for authorization.
+// tables, with search_path pinned to pg_catalog, pg_temp (the caller's path must never take part in
+// planning them); restores all three on scope exit. The caller's role is captured first, for
+// authorization. The hot entry points pin here rather than with a SET clause, so that a call that
+// never reaches SQL (an ungated action) does not pay for a GUC change.
 class GateScope {
 public:
     GateScope();
@@ -115,6 +119,7 @@ private:
     Oid caller_;
     Oid saved_user_;
     int saved_security_context_;
+    int guc_nest_level_;
 };
 
 void register_invalidation_callbacks();

@@ -4,6 +4,7 @@
 #include "guc.hpp"
 #include "jcs.hpp"
 #include "pg_bridge.hpp"
+#include "policy.hpp"
 #include "protect.hpp"
 #include "request_hash.hpp"
 #include "spi.hpp"
@@ -118,15 +119,19 @@ Interval arg_interval(FunctionCallInfo fcinfo, int n, const char *name)
     }
 }
 
-// The JSON text of a jsonb object argument, checked against the size limit.
-std::string context_text(FunctionCallInfo fcinfo, int n, Datum &context)
+Jsonb *jsonb_object_arg(FunctionCallInfo fcinfo, int n)
 {
     if (PG_ARGISNULL(n))
         fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "context must not be NULL", "pass '{}' for no context");
     Jsonb *jsonb = pg_call([&] { return PG_GETARG_JSONB_P(n); });
-    context = JsonbPGetDatum(jsonb);
     if (!JB_ROOT_IS_OBJECT(jsonb) || JB_ROOT_IS_SCALAR(jsonb))
         fail(ERRCODE_INVALID_PARAMETER_VALUE, "context must be a JSON object");
+    return jsonb;
+}
+
+// The JSON text of the context, checked against the size limit.
+std::string context_text(Jsonb *jsonb)
+{
     std::string text = pg_call([&] {
         char *out = JsonbToCString(nullptr, &jsonb->root, VARSIZE(jsonb));
         return std::string(out);
@@ -156,14 +161,34 @@ std::string hash_of(const pg_uuid_t &workspace_id, const std::string &action, co
     }
 }
 
-GateKey read_key(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int context_arg, int sealed_arg)
+// The arguments that name what is asked for; the hash is left empty until it is needed.
+GateKey read_key_unhashed(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int context_arg)
 {
     GateKey key;
     key.workspace_id = arg_uuid(fcinfo, workspace_arg, "workspace_id");
     key.action = arg_action(fcinfo, action_arg);
-    std::string json = context_text(fcinfo, context_arg, key.context);
-    key.request_hash = hash_of(key.workspace_id, key.action, json, fcinfo, sealed_arg);
+    key.context = JsonbPGetDatum(jsonb_object_arg(fcinfo, context_arg));
     return key;
+}
+
+void hash_key(GateKey &key, FunctionCallInfo fcinfo, int sealed_arg)
+{
+    std::string json = context_text(DatumGetJsonbP(key.context));
+    key.request_hash = hash_of(key.workspace_id, key.action, json, fcinfo, sealed_arg);
+}
+
+GateKey read_key(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int context_arg, int sealed_arg)
+{
+    GateKey key = read_key_unhashed(fcinfo, workspace_arg, action_arg, context_arg);
+    hash_key(key, fcinfo, sealed_arg);
+    return key;
+}
+
+// An action the policy cache already knows to be ungated is answered without SQL or hashing.
+bool known_ungated(const GateKey &key)
+{
+    std::optional<bool> gated = cached_is_gated(key.workspace_id, key.action);
+    return gated && !*gated;
 }
 
 // text[] or name[] argument; NULL elements are refused.
@@ -221,16 +246,27 @@ Datum uuid_datum(const pg_uuid_t &u)
     });
 }
 
+// request_hash is NULL for not_gated: the gate does not hash what it does not gate.
 Datum decision_tuple(FunctionCallInfo fcinfo, const Decision &d, const std::string &request_hash)
 {
+    Datum outcome = text_datum(d.outcome);
+    Datum id = d.request_id ? uuid_datum(*d.request_id) : (Datum)0;
+    bool hashed = d.outcome != "not_gated";
+    Datum hash = hashed ? text_datum(request_hash) : (Datum)0;
     return pg_call([&] {
-        TupleDesc desc;
-        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-            elog(ERROR, "approval_gate_require must return a composite type");
-        desc = BlessTupleDesc(desc);
-        Datum values[3] = {text_datum(d.outcome), d.request_id ? uuid_datum(*d.request_id) : (Datum)0,
-                           text_datum(request_hash)};
-        bool nulls[3] = {false, !d.request_id, false};
+        // The blessed descriptor lives as long as the call site's FmgrInfo.
+        auto *desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
+        if (!desc) {
+            TupleDesc result;
+            if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE)
+                elog(ERROR, "approval_gate_require must return a composite type");
+            MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+            desc = BlessTupleDesc(CreateTupleDescCopy(result));
+            MemoryContextSwitchTo(old);
+            fcinfo->flinfo->fn_extra = desc;
+        }
+        Datum values[3] = {outcome, id, hash};
+        bool nulls[3] = {false, !d.request_id, !hashed};
         return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
     });
 }
@@ -246,9 +282,12 @@ PG_FUNCTION_INFO_V1(approval_gate_require);
 Datum approval_gate_require(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
-        GateKey key = read_key(fcinfo, 0, 1, 2, 4);
+        GateKey key = read_key_unhashed(fcinfo, 0, 1, 2);
         std::optional<std::string> reason = arg_opt_text(fcinfo, 3, "reason", max_note_bytes);
-        Decision decision;
+        Decision decision{"not_gated", std::nullopt};
+        if (known_ungated(key))
+            return decision_tuple(fcinfo, decision, {});
+        hash_key(key, fcinfo, 4);
         {
             GateScope scope;
             decision = require(key, reason, caller_of(scope));
@@ -261,9 +300,12 @@ PG_FUNCTION_INFO_V1(approval_gate_consume);
 Datum approval_gate_consume(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
-        GateKey key = read_key(fcinfo, 0, 1, 2, 3);
+        GateKey key = read_key_unhashed(fcinfo, 0, 1, 2);
         bool missing_ok = arg_bool(fcinfo, 4, "missing_ok");
         std::optional<pg_uuid_t> consumed;
+        if (known_ungated(key))
+            PG_RETURN_NULL();
+        hash_key(key, fcinfo, 3);
         {
             GateScope scope;
             consumed = consume(key, missing_ok, caller_of(scope));

@@ -63,8 +63,8 @@ SELECT is(approval_gate_is_gated(:w2, 'p_ws'), true, '... still gated in another
 SELECT results_eq($$SELECT outcome, request_id FROM approval_gate_require('11111111-0000-0000-0000-000000000001', 'p_ws')$$,
                   $$VALUES ('not_gated', NULL::uuid)$$,
                   'require answers not_gated with a NULL request id in the overridden workspace');
-SELECT is((SELECT request_hash FROM approval_gate_require(:w1, 'p_ws')),
-          approval_gate_request_hash(:w1, 'p_ws'), 'not_gated still returns the request hash');
+SELECT is((SELECT request_hash FROM approval_gate_require(:w1, 'p_ws')), NULL,
+          'not_gated returns no request hash: the gate does not hash what it does not gate');
 SELECT is(approval_gate_consume(:w1, 'p_ws'), NULL, 'consume of an ungated action returns NULL (no AG001)');
 SELECT is((SELECT outcome FROM approval_gate_require(:w2, 'p_ws')), 'pending', 'require answers pending in the other workspace');
 :as_owner
