@@ -1,6 +1,7 @@
 #include "gate.hpp"
 
 #include "events.hpp"
+#include "live_requests.hpp"
 #include "policy.hpp"
 
 extern "C" {
@@ -41,31 +42,6 @@ std::optional<pg_uuid_t> consume_approved(const GateKey &key, const Caller &call
     pg_uuid_t id = uuid_at(0, 1);
     record(key.workspace_id, id, key.action, "consumed", "consumed", caller);
     return id;
-}
-
-struct PendingRow {
-    pg_uuid_t id;
-    std::optional<TimestampTz> expires_at;
-};
-
-// What is live for a key, read once: most calls (a poll on a pending request, a miss) end here
-// without the cost of an UPDATE.
-struct LiveRequests {
-    bool consumable = false;
-    std::optional<PendingRow> pending;
-};
-
-LiveRequests live_requests(const GateKey &key)
-{
-    LiveRequests live;
-    uint64 n = run(Stmt::LiveRequests, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)});
-    for (uint64 row = 0; row < n; row++) {
-        if (text_at(row, 2) == "pending")
-            live.pending = PendingRow{uuid_at(row, 1), opt_timestamptz_at(row, 3)};
-        else if (bool_at(row, 4))
-            live.consumable = true;
-    }
-    return live;
 }
 
 std::optional<PendingRow> find_pending(const GateKey &key)
@@ -179,7 +155,7 @@ Decision require(const GateKey &key, const std::optional<std::string> &reason, c
         return {"not_gated", std::nullopt};
     const Policy &policy = *found;
 
-    LiveRequests live = live_requests(key);
+    LiveRequests live = read_live_requests(key);
     if (live.consumable)
         if (std::optional<pg_uuid_t> consumed = consume_approved(key, caller))
             return {"approved", consumed};
@@ -212,7 +188,7 @@ std::optional<pg_uuid_t> consume(const GateKey &key, bool missing_ok, const Call
     if (!policy || !policy->gated)
         return std::nullopt;
     std::optional<pg_uuid_t> consumed;
-    if (live_requests(key).consumable)
+    if (read_live_requests(key).consumable)
         consumed = consume_approved(key, caller);
     if (!consumed && !missing_ok)
         fail(ERRCODE_AG_APPROVAL_REQUIRED,

@@ -84,6 +84,7 @@ AttrNumber column_number(Oid target, const std::string &column)
 
 std::vector<std::string> primary_key_columns(Oid target)
 {
+    pin_search_path_for_sql();
     return pg_call([&] {
         Datum arg = ObjectIdGetDatum(target);
         Oid argtype = OIDOID;
@@ -114,6 +115,7 @@ void drop_protect_triggers(Oid target)
 
 void execute_ddl(const std::string &sql)
 {
+    pin_search_path_for_sql();
     pg_call([&] {
         if (SPI_execute(sql.c_str(), false, 0) != SPI_OK_UTILITY)
             elog(ERROR, "approval_gate: could not run: %s", sql.c_str());

@@ -190,6 +190,8 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
 
 Installation current;
 bool installation_valid = false;
+// The innermost open GateScope (a protect trigger can open one inside another's statement).
+GateScope *active_scope = nullptr;
 std::array<SPIPlanPtr, static_cast<size_t>(Stmt::Count_)> plans{};
 uint64 policy_generation = 0;
 
@@ -230,7 +232,7 @@ void load_installation()
         loaded.extension_oid = get_extension_oid("approval_gate", false);
         Datum arg = ObjectIdGetDatum(loaded.extension_oid);
         Oid argtype = OIDOID;
-        if (SPI_execute_with_args("SELECT extowner, extnamespace FROM pg_catalog.pg_extension WHERE oid = $1", 1,
+        if (SPI_execute_with_args("SELECT extowner, extnamespace FROM pg_catalog.pg_extension WHERE oid OPERATOR(pg_catalog.=) $1", 1,
                                   &argtype, &arg, nullptr, true, 1) != SPI_OK_SELECT ||
             SPI_processed != 1)
             elog(ERROR, "approval_gate: extension row not found");
@@ -240,6 +242,7 @@ void load_installation()
         loaded.schema = quote_identifier(get_namespace_name(schema_oid));
         loaded.policies_table = get_relname_relid("approval_gate_policies", schema_oid);
         loaded.requests_table = get_relname_relid("approval_gate_requests", schema_oid);
+        loaded.live_requests_index = get_relname_relid("approval_gate_requests_live", schema_oid);
     });
     current = loaded;
     installation_valid = true;
@@ -374,6 +377,9 @@ namespace {
 // caller still sees what committed while it waited for a lock.
 uint64 run_with(Stmt stmt, const std::vector<Param> &params, long max_rows, bool latest)
 {
+    if (!active_scope)
+        throw std::logic_error("approval_gate: a statement ran outside a GateScope");
+    active_scope->pin_search_path();
     installation();
     SPIPlanPtr plan = plan_for(stmt);
     const StatementText &text = statements[static_cast<size_t>(stmt)];
@@ -489,6 +495,25 @@ std::optional<TimestampTz> opt_timestamptz_at(uint64 row, int col)
     return DatumGetTimestampTz(d);
 }
 
+void pin_search_path_for_sql()
+{
+    if (!active_scope)
+        throw std::logic_error("approval_gate: SQL ran outside a GateScope");
+    active_scope->pin_search_path();
+}
+
+void GateScope::pin_search_path()
+{
+    if (guc_nest_level_ >= 0)
+        return;
+    guc_nest_level_ = pg_call([] {
+        int level = NewGUCNestLevel();
+        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                          false);
+        return level;
+    });
+}
+
 GateScope::GateScope()
 {
     GetUserIdAndSecContext(&saved_user_, &saved_security_context_);
@@ -497,13 +522,18 @@ GateScope::GateScope()
         if (SPI_connect() != SPI_OK_CONNECT)
             elog(ERROR, "approval_gate: SPI_connect failed");
     });
-    guc_nest_level_ = pg_call([] {
-        int level = NewGUCNestLevel();
-        set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                          false);
-        return level;
-    });
-    Oid owner = installation().owner;
+    outer_ = active_scope;
+    active_scope = this;
+    Oid owner;
+    try {
+        // Loading runs SQL of its own: it must not see the caller's search_path either.
+        if (!installation_valid)
+            pin_search_path();
+        owner = installation().owner;
+    } catch (...) {
+        active_scope = outer_;
+        throw;
+    }
     SetUserIdAndSecContext(owner, saved_security_context_ | SECURITY_LOCAL_USERID_CHANGE |
                                       SECURITY_RESTRICTED_OPERATION);
 }
@@ -511,8 +541,9 @@ GateScope::GateScope()
 GateScope::~GateScope()
 {
     SetUserIdAndSecContext(saved_user_, saved_security_context_);
+    active_scope = outer_;
     // On an error the (sub)transaction abort unwinds the GUC nest level too.
-    if (std::uncaught_exceptions() == 0)
+    if (guc_nest_level_ >= 0 && std::uncaught_exceptions() == 0)
         AtEOXact_GUC(true, guc_nest_level_);
     // On an error the transaction (or subtransaction) abort releases SPI; finishing here could ereport.
     if (std::uncaught_exceptions() == 0)

@@ -99,6 +99,7 @@ struct Installation {
     std::string schema;  // quoted, ready for SQL text
     Oid policies_table = InvalidOid;
     Oid requests_table = InvalidOid;
+    Oid live_requests_index = InvalidOid;
 };
 const Installation &installation();
 
@@ -114,13 +115,20 @@ public:
     GateScope(const GateScope &) = delete;
     GateScope &operator=(const GateScope &) = delete;
     Oid caller_role() const { return caller_; }
+    // Pins search_path for the rest of the scope; run() calls it before the first statement, so a
+    // call that runs no SQL does not pay for the settings change.
+    void pin_search_path();
 
 private:
     Oid caller_;
     Oid saved_user_;
     int saved_security_context_;
-    int guc_nest_level_;
+    int guc_nest_level_ = -1;
+    GateScope *outer_;
 };
+
+// For SQL run without run() (DDL, one-off catalog reads): pins search_path in the open GateScope.
+void pin_search_path_for_sql();
 
 void register_invalidation_callbacks();
 bool policies_changed_since(uint64 &seen_generation);

@@ -2,6 +2,7 @@
 #include "gate.hpp"
 #include "events.hpp"
 #include "guc.hpp"
+#include "hash_memo.hpp"
 #include "jcs.hpp"
 #include "pg_bridge.hpp"
 #include "policy.hpp"
@@ -173,8 +174,23 @@ GateKey read_key_unhashed(FunctionCallInfo fcinfo, int workspace_arg, int action
 
 void hash_key(GateKey &key, FunctionCallInfo fcinfo, int sealed_arg)
 {
-    std::string json = context_text(DatumGetJsonbP(key.context));
+    Jsonb *context = DatumGetJsonbP(key.context);
+    std::string memo_key;
+    if (PG_ARGISNULL(sealed_arg)) {
+        // Equal jsonb bytes are equal JSON, so a hit is exact; equal JSON in other bytes just misses.
+        memo_key.append(reinterpret_cast<const char *>(key.workspace_id.data), UUID_LEN);
+        memo_key.append(key.action).push_back('\0');
+        memo_key.append(VARDATA(context), VARSIZE(context) - VARHDRSZ);
+        if (std::optional<MemoizedHash> known = recall_hash(memo_key);
+            known && known->context_json_bytes <= static_cast<size_t>(max_context_bytes())) {
+            key.request_hash = known->request_hash;
+            return;
+        }
+    }
+    std::string json = context_text(context);
     key.request_hash = hash_of(key.workspace_id, key.action, json, fcinfo, sealed_arg);
+    if (!memo_key.empty())
+        remember_hash(std::move(memo_key), {key.request_hash, json.size()});
 }
 
 GateKey read_key(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int context_arg, int sealed_arg)
@@ -287,10 +303,12 @@ Datum approval_gate_require(PG_FUNCTION_ARGS)
         Decision decision{"not_gated", std::nullopt};
         if (known_ungated(key))
             return decision_tuple(fcinfo, decision, {});
-        hash_key(key, fcinfo, 4);
         {
             GateScope scope;
-            decision = require(key, reason, caller_of(scope));
+            if (is_gated(key.workspace_id, key.action)) {
+                hash_key(key, fcinfo, 4);
+                decision = require(key, reason, caller_of(scope));
+            }
         }
         return decision_tuple(fcinfo, decision, key.request_hash);
     });
@@ -305,10 +323,12 @@ Datum approval_gate_consume(PG_FUNCTION_ARGS)
         std::optional<pg_uuid_t> consumed;
         if (known_ungated(key))
             PG_RETURN_NULL();
-        hash_key(key, fcinfo, 3);
         {
             GateScope scope;
-            consumed = consume(key, missing_ok, caller_of(scope));
+            if (is_gated(key.workspace_id, key.action)) {
+                hash_key(key, fcinfo, 3);
+                consumed = consume(key, missing_ok, caller_of(scope));
+            }
         }
         if (!consumed)
             PG_RETURN_NULL();

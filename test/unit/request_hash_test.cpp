@@ -1,4 +1,5 @@
 // The request hash and the small JSON writers, outside the server.
+#include "hash_memo.hpp"
 #include "json_text.hpp"
 #include "jcs.hpp"
 #include "request_hash.hpp"
@@ -72,4 +73,23 @@ TEST(JsonText, ObjectWritesMembersInOrderWithNulls)
 {
     EXPECT_EQ(json_object({{"a", std::string("1")}, {"b", std::nullopt}}), "{\"a\":\"1\",\"b\":null}");
     EXPECT_EQ(json_object({}), "{}");
+}
+
+TEST(HashMemo, RecallsExactlyWhatWasRememberedAndStaysBounded)
+{
+    EXPECT_FALSE(recall_hash("key-a"));
+    remember_hash("key-a", {"hash-a", 10});
+    ASSERT_TRUE(recall_hash("key-a"));
+    EXPECT_EQ(recall_hash("key-a")->request_hash, "hash-a");
+    EXPECT_EQ(recall_hash("key-a")->context_json_bytes, 10u);
+    EXPECT_FALSE(recall_hash("key-b"));
+    EXPECT_FALSE(recall_hash(std::string("key-a\0", 6)));
+    // A key too large to be worth keeping is not kept.
+    std::string large(8192, 'x');
+    remember_hash(large, {"hash-large", 1});
+    EXPECT_FALSE(recall_hash(large));
+    // Past its bound the memo starts again rather than growing.
+    for (int i = 0; i < 5000; i++)
+        remember_hash("k" + std::to_string(i), {"h", 1});
+    EXPECT_FALSE(recall_hash("key-a"));
 }

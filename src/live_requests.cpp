@@ -1,0 +1,95 @@
+#include "live_requests.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/pg_collation.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+#include <cstring>
+
+namespace approval_gate {
+
+namespace {
+
+struct Columns {
+    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until;
+};
+
+Columns columns_of(Relation rel)
+{
+    TupleDesc desc = RelationGetDescr(rel);
+    auto number = [&](const char *name) -> AttrNumber {
+        for (int i = 0; i < desc->natts; i++) {
+            Form_pg_attribute attr = TupleDescAttr(desc, i);
+            if (!attr->attisdropped && strcmp(NameStr(attr->attname), name) == 0)
+                return attr->attnum;
+        }
+        elog(ERROR, "approval_gate: approval_gate_requests has no column %s", name);
+        return InvalidAttrNumber;
+    };
+    return {number("id"),     number("workspace_id"), number("action"),        number("request_hash"),
+            number("status"), number("expires_at"),   number("approved_until")};
+}
+
+bool text_equals(Datum value, const std::string &expected)
+{
+    text *t = DatumGetTextPP(value);
+    return VARSIZE_ANY_EXHDR(t) == expected.size() && memcmp(VARDATA_ANY(t), expected.data(), expected.size()) == 0;
+}
+
+} // namespace
+
+LiveRequests read_live_requests(const GateKey &key)
+{
+    const Installation &inst = installation();
+    TimestampTz now = GetCurrentStatementStartTimestamp();
+    LiveRequests live;
+    pg_call([&] {
+        Relation rel = table_open(inst.requests_table, AccessShareLock);
+        Columns col = columns_of(rel);
+        ScanKeyData scan_key;
+        ScanKeyInit(&scan_key, col.request_hash, BTEqualStrategyNumber, F_TEXTEQ,
+                    PointerGetDatum(cstring_to_text_with_len(key.request_hash.data(), (int)key.request_hash.size())));
+        scan_key.sk_collation = DEFAULT_COLLATION_OID;  // the index's, as the column has no COLLATE
+        // As SPI would: a fresh snapshot under READ COMMITTED, the transaction's otherwise.
+        CommandCounterIncrement();
+        Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
+        SysScanDesc scan = systable_beginscan(rel, inst.live_requests_index, true, snapshot, 1, &scan_key);
+        TupleDesc desc = RelationGetDescr(rel);
+        HeapTuple tuple;
+        while ((tuple = systable_getnext(scan)) != nullptr) {
+            bool isnull;
+            pg_uuid_t *workspace = DatumGetUUIDP(heap_getattr(tuple, col.workspace_id, desc, &isnull));
+            if (memcmp(workspace->data, key.workspace_id.data, UUID_LEN) != 0 ||
+                !text_equals(heap_getattr(tuple, col.action, desc, &isnull), key.action))
+                continue;
+            Datum status = heap_getattr(tuple, col.status, desc, &isnull);
+            if (text_equals(status, "pending")) {
+                PendingRow row{*DatumGetUUIDP(heap_getattr(tuple, col.id, desc, &isnull)), std::nullopt};
+                Datum expires = heap_getattr(tuple, col.expires_at, desc, &isnull);
+                if (!isnull)
+                    row.expires_at = DatumGetTimestampTz(expires);
+                live.pending = row;
+            } else if (text_equals(status, "approved")) {
+                Datum until = heap_getattr(tuple, col.approved_until, desc, &isnull);
+                if (!isnull && DatumGetTimestampTz(until) > now)
+                    live.consumable = true;
+            }
+        }
+        systable_endscan(scan);
+        UnregisterSnapshot(snapshot);
+        table_close(rel, AccessShareLock);
+    });
+    return live;
+}
+
+} // namespace approval_gate
