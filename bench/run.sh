@@ -1,0 +1,449 @@
+#!/usr/bin/env bash
+# approval_gate benchmark: one command, one throwaway cluster, one table. See bench/README.md.
+#
+#   ./bench/run.sh                      # defaults: 10 s per scenario, about 6-8 minutes in all
+#   BENCH_SECONDS=30 ./bench/run.sh     # longer runs
+#
+# Environment (all optional):
+#   BENCH_SECONDS=10            seconds per pgbench run
+#   BENCH_CLIENTS=4 BENCH_JOBS=2  pgbench -c / -j for every scenario but the contended one
+#   BENCH_HOT_CLIENTS=16        pgbench -c for the contended scenario
+#   BENCH_HOT_APPROVER_RATE=1000  approvals attempted per second during the contended scenario
+#   BENCH_HISTORY_ROWS=1000000  historical requests inserted before the second phase
+#   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
+#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 7000 per second of run)
+#   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
+#   BENCH_PERF=1                profile every phase-1 run system-wide with perf (results/perf/*.txt)
+#   BENCH_KEEP=1                keep the cluster directory (logs, pgbench logs) after the run
+#   PG_BINDIR=/usr/lib/postgresql/15/bin
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T=${BENCH_SECONDS:-10}
+CLIENTS=${BENCH_CLIENTS:-4}
+JOBS=${BENCH_JOBS:-2}
+HOT_CLIENTS=${BENCH_HOT_CLIENTS:-16}
+HOT_RATE=${BENCH_HOT_APPROVER_RATE:-1000}
+HISTORY_ROWS=${BENCH_HISTORY_ROWS:-1000000}
+MEM_CALLS=${BENCH_MEM_CALLS:-1000000}
+MEM_WRITE_CALLS=${BENCH_MEM_WRITE_CALLS:-100000}
+CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((7000 * T))}
+PLPGSQL_SUPPLY=${BENCH_PLPGSQL_SUPPLY:-$((7000 * T))}
+SYNC=${BENCH_SYNCHRONOUS_COMMIT:-off}
+PGBIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+DB=bench_empty   # phase "empty"; bench_hist (phase "history") is a copy of it plus the history
+PORT=5432
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ -x "$PGBIN/postgres" ] || die "no PostgreSQL 15 server in $PGBIN"
+command -v pgbench >/dev/null || die "pgbench not found"
+[ -f "$("$PGBIN/pg_config" --sharedir)/extension/approval_gate.control" ] ||
+    die "approval_gate is not installed: run 'make install' first"
+
+LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
+WORK=$(mktemp -d /tmp/approval_gate_bench.XXXXXX)
+SOCK=$WORK
+LOGS=$WORK/pgbench
+mkdir -p "$LOGS" "$HERE/results"
+RES=$WORK/results.tsv   # scenario phase clients tps median_ms p99_ms tx wal_bytes errors check
+: >"$RES"
+
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cleanup() {
+    as_owner "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] && chown postgres "$WORK"
+
+# ---------------------------------------------------------------------------------------------
+# The throwaway cluster: private socket directory, no TCP, autovacuum off (nothing writes behind
+# the scenarios' back), buffers large enough to hold a million historical rows.
+# ---------------------------------------------------------------------------------------------
+SO_FILE="$("$PGBIN/pg_config" --pkglibdir)/approval_gate.so"
+SQL_FILE="$("$PGBIN/pg_config" --sharedir)/extension/approval_gate--1.0.sql"
+fingerprint() { cat "$SO_FILE" "$SQL_FILE" | md5sum | cut -c1-12; }
+BUILD0=$(fingerprint)
+log "initdb in $WORK"
+as_owner "$PGBIN/initdb" -D "$WORK/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+cat >>"$WORK/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$SOCK'
+port = $PORT
+max_connections = 60
+shared_buffers = 1GB
+work_mem = 16MB
+maintenance_work_mem = 256MB
+autovacuum = off
+synchronous_commit = $SYNC
+checkpoint_timeout = 30min
+max_wal_size = 8GB
+log_min_messages = warning
+# Loaded once by the postmaster: every backend of this run uses the same build, even if someone
+# reinstalls the extension while the benchmark runs.
+shared_preload_libraries = 'approval_gate'
+log_min_error_statement = error
+EOF
+as_owner "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
+
+export PGHOST=$SOCK PGPORT=$PORT
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -U postgres)
+q() { "${PSQL[@]}" -At -d "$DB" -c "$1"; }
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
+
+log "setup: extension, PL/pgSQL baseline, roles, policies"
+"${PSQL[@]}" -d "$DB" -f "$HERE/sql/setup.sql" >/dev/null
+BUILD_SETUP=$(fingerprint)   # the schema was created from these files
+"${PSQL[@]}" -At -d "$DB" -f "$HERE/sql/preload.sql" | sed 's/^/    /' >&2
+
+# Pre-approved requests for keys lo..hi, two sessions in parallel on disjoint workspaces.
+make_supply() { # require_fn approve_fn lo hi
+    local lo=$3 hi=$4 batch=5000 part pids=()
+    for part in 0 1; do
+        (
+            local a b
+            for ((a = lo; a <= hi; a += batch)); do
+                b=$((a + batch - 1)); [ $b -gt "$hi" ] && b=$hi
+                "${PSQL[@]}" -At -d "$DB" -v require="$1" -v approve="$2" -v lo=$a -v hi=$b -v part=$part \
+                    -f "$HERE/sql/supply.sql" >/dev/null
+            done
+        ) &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p"; done
+}
+
+log "supply: $CONSUME_SUPPLY pre-approved requests for approval_gate, $PLPGSQL_SUPPLY for plpgsql_gate"
+make_supply approval_gate_require approval_gate_approve 1 "$CONSUME_SUPPLY"
+make_supply plpgsql_gate.require plpgsql_gate.approve 1 "$PLPGSQL_SUPPLY"
+log "    approved: approval_gate $(q "SELECT count(*) FROM approval_gate_requests WHERE action = 'bench_consume' AND status = 'approved'"), plpgsql_gate $(q "SELECT count(*) FROM plpgsql_gate.requests WHERE action = 'bench_consume' AND status = 'approved'")"
+q "VACUUM ANALYZE" >/dev/null
+
+# The history database: the same state, plus the history. Scenarios then alternate between the two
+# databases (empty, history, empty, history...) so that both sides of each ratio run back to back.
+log "history: bench_hist = bench_empty + $HISTORY_ROWS historical requests"
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench_hist TEMPLATE bench_empty STRATEGY FILE_COPY"
+"${PSQL[@]}" -d bench_hist -v rows="$HISTORY_ROWS" -f "$HERE/sql/history.sql" >/dev/null
+"${PSQL[@]}" -d bench_hist -c "VACUUM ANALYZE" >/dev/null
+log "    bench_hist requests: $("${PSQL[@]}" -At -d bench_hist -c "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM approval_gate_requests GROUP BY 1) s")"
+q "CHECKPOINT" >/dev/null
+
+use() { if [ "$1" = history ]; then DB=bench_hist; else DB=bench_empty; fi; }
+
+# ---------------------------------------------------------------------------------------------
+# Outcome probes: each scenario's statement once, in a rolled-back transaction, must give the
+# outcome the scenario claims to measure.
+# ---------------------------------------------------------------------------------------------
+probe() { # expected sql
+    local got
+    got=$("${PSQL[@]}" -At -d "$DB" -c "BEGIN" -c "$2" -c "ROLLBACK" | head -1)
+    if [ "$got" = "$1" ]; then log "    probe ok: $1"; else die "probe expected '$1', got '$got' from: $2"; fi
+}
+log "outcome probes"
+for phase in empty history; do
+    use $phase
+    probe not_gated "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
+    probe pending "SELECT outcome FROM approval_gate_require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
+    probe approved "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_consume', jsonb_build_object('k', 1025))"
+    probe not_gated "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
+    probe pending "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
+    probe approved "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(1), 32, '0')::uuid, 'bench_consume', jsonb_build_object('k', 1025))"
+    probe approved "SELECT r2.outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_cycle', '{\"probe\": 1}') r1,
+        LATERAL approval_gate_approve(r1.request_id) a,
+        LATERAL approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_cycle', CASE WHEN a = 'approved' THEN '{\"probe\": 1}'::jsonb END) r2"
+done
+use empty
+
+# ---------------------------------------------------------------------------------------------
+# One pgbench run: vacuum first (autovacuum is off), WAL position before and after, latency
+# percentiles from the per-transaction log.
+# ---------------------------------------------------------------------------------------------
+percentiles() { # files... -> "median_ms p99_ms"
+    cat "$@" | awk '{print $3}' | sort -n | awk '{v[NR] = $1}
+        END { if (NR == 0) { print "- -"; exit }
+              m = int(NR * 0.50); if (m < 1) m = 1; p = int(NR * 0.99); if (p < 1) p = 1;
+              printf "%.3f %.3f\n", v[m] / 1000, v[p] / 1000 }'
+}
+
+LAST_TX=0
+RUN_T=$T   # seconds of the current pgbench run
+SEG=1      # which run of a scenario/phase pair this is
+bench() { # name phase user clients jobs script [check-sql-before-after]
+    local name=$1 phase=$2 user=$3 c=$4 j=$5 script=$6 prefix out lsn0 lsn1 wal tps tx errors lat
+    prefix="$LOGS/$(echo "$name.$phase" | tr -c 'A-Za-z0-9.\n' '_').$SEG"
+    q "VACUUM" >/dev/null
+    lsn0=$(q "SELECT pg_current_wal_lsn()")
+    local perf_pid=
+    if [ "${BENCH_PERF:-0}" = 1 ] && [ "$phase" = empty ]; then
+        perf record -q -e cpu-clock -F 999 -a -o "$prefix.perf.data" -- sleep "$RUN_T" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
+    out=$(pgbench -n -M prepared -c "$c" -j "$j" -T "$RUN_T" -U "$user" -l --log-prefix="$prefix" \
+        -f "$HERE/scripts/$script" "$DB" 2>"$prefix.stderr") || true
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || true
+        mkdir -p "$HERE/results/perf"
+        perf report -i "$prefix.perf.data" --comm postgres --sort dso,symbol --stdio --percent-limit 0.5 2>/dev/null |
+            grep -v '^$' >"$HERE/results/perf/$(basename "$prefix").txt" || true
+    fi
+    lsn1=$(q "SELECT pg_current_wal_lsn()")
+    wal=$(q "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0')::bigint")
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
+    tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+    errors=$(grep -c -E 'ERROR|aborted|error' "$prefix.stderr" || true)
+    lat=$(percentiles "$prefix".[0-9]*)
+    [ -n "$tps" ] || { tps=0; tx=0; }
+    LAST_TX=$tx
+    printf '%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$phase" "$c" "$tps" "${lat% *}" "${lat#* }" "$tx" "$wal" \
+        "$errors" "$prefix" >>"$RES"
+    log "    $name [$phase #$SEG, ${RUN_T}s] c=$c tps=$tps tx=$tx median/p99(ms)=$lat wal=$wal B errors=$errors"
+    if [ "$errors" != 0 ]; then head -5 "$prefix.stderr" | sed 's/^/        /' >&2; fi
+}
+
+CHECKS=$WORK/checks.tsv   # scenario phase text
+: >"$CHECKS"
+check() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$CHECKS"; log "    check $1 [$2 #$SEG]: $3"; }
+
+count_ext() { q "SELECT count(*) FROM approval_gate_requests WHERE action = '$1' AND status = '$2'"; }
+count_pl() { q "SELECT count(*) FROM plpgsql_gate.requests WHERE action = '$1' AND status = '$2'"; }
+count_events() { q "SELECT count(*) FROM approval_gate_events"; }
+
+sc_ungated() { # phase
+    local phase=$1 b2 a2 e0 e1
+    use "$phase"
+    e0=$(count_events); b2=$(q "SELECT count(*) FROM approval_gate_requests")
+    bench "approval_gate ungated" "$phase" bench_agent "$CLIENTS" "$JOBS" ext_ungated.sql
+    e1=$(count_events); a2=$(q "SELECT count(*) FROM approval_gate_requests")
+    check "approval_gate ungated" "$phase" "rows written: $((a2 - b2)) requests, $((e1 - e0)) events"
+}
+
+sc_dedup() { # phase
+    local phase=$1 before after b2 a2 e0 e1
+    use "$phase"
+    before=$(count_ext bench_dedup pending); e0=$(count_events); b2=$(q "SELECT count(*) FROM approval_gate_requests")
+    bench "approval_gate pending dedup" "$phase" bench_agent "$CLIENTS" "$JOBS" ext_dedup.sql
+    after=$(count_ext bench_dedup pending); e1=$(count_events); a2=$(q "SELECT count(*) FROM approval_gate_requests")
+    check "approval_gate pending dedup" "$phase" "pending $before -> $after, rows written: $((a2 - b2)) requests, $((e1 - e0)) events"
+}
+
+sc_consume() { # phase
+    local phase=$1 c0 p0 c1 p1
+    use "$phase"
+    c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
+    bench "approval_gate consume" "$phase" bench_agent "$CLIENTS" "$JOBS" ext_consume.sql
+    c1=$(count_ext bench_consume consumed); p1=$(count_ext bench_consume pending)
+    check "approval_gate consume" "$phase" "consumed $((c1 - c0)) of $LAST_TX tx; supply left $(count_ext bench_consume approved); pending created (supply ran out) $((p1 - p0))"
+}
+
+sc_cycle() { # phase
+    local phase=$1 c0 c1
+    use "$phase"
+    c0=$(count_ext bench_cycle consumed)
+    bench "approval_gate full cycle" "$phase" postgres "$CLIENTS" "$JOBS" ext_cycle.sql
+    c1=$(count_ext bench_cycle consumed)
+    check "approval_gate full cycle" "$phase" "consumed $((c1 - c0)) of $LAST_TX tx; left pending $(count_ext bench_cycle pending), approved $(count_ext bench_cycle approved)"
+}
+
+# Contended: HOT_CLIENTS agents on 10 keys, while one approver approves what is pending.
+sc_contended() { # phase
+    local phase=$1 c0 p0 c1 p1 dbl apid aprefix="$LOGS/hot_approver.$1.$SEG"
+    use "$phase"
+    c0=$(count_ext bench_hot consumed); p0=$(q "SELECT count(*) FROM approval_gate_requests WHERE action = 'bench_hot'")
+    pgbench -n -M prepared -c 1 -j 1 -R "$HOT_RATE" -T "$RUN_T" -U bench_alice -f "$HERE/scripts/ext_hot_approver.sql" \
+        "$DB" >"$aprefix.out" 2>"$aprefix.stderr" &
+    apid=$!
+    bench "approval_gate contended (10 keys)" "$phase" bench_agent "$HOT_CLIENTS" "$JOBS" ext_hot.sql
+    wait "$apid" || true
+    c1=$(count_ext bench_hot consumed); p1=$(q "SELECT count(*) FROM approval_gate_requests WHERE action = 'bench_hot'")
+    dbl=$(q "SELECT count(*) FROM (SELECT request_id FROM approval_gate_events WHERE event = 'consumed' GROUP BY 1 HAVING count(*) > 1) d")
+    check "approval_gate contended (10 keys)" "$phase" "of $LAST_TX tx: approved (consumed) $((c1 - c0)), pending created $((p1 - p0)), pending reused $((LAST_TX - (c1 - c0) - (p1 - p0))); approvals consumed twice: $dbl; approver: $(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$aprefix.out") tries, errors $(grep -c -E 'ERROR|aborted' "$aprefix.stderr" || true)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The runs. Baselines on bench_empty; each approval_gate scenario on bench_empty then bench_hist.
+# ---------------------------------------------------------------------------------------------
+log "baselines"
+sc_select1() { use "$1"; bench "SELECT 1" "$1" bench_agent "$CLIENTS" "$JOBS" select1.sql; }
+# A pair runs as empty, history, history, empty, each for half the time: drift cancels out.
+pair() { # scenario-function
+    RUN_T=$(((T + 1) / 2))
+    SEG=1; $1 empty; $1 history
+    SEG=2; $1 history; $1 empty
+    RUN_T=$T; SEG=1
+}
+pair sc_select1
+use empty
+bench "UPDATE by pk" empty bench_agent "$CLIENTS" "$JOBS" update.sql
+bench "plpgsql ungated" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_ungated.sql
+
+before=$(count_pl bench_dedup pending); b2=$(q "SELECT count(*) FROM plpgsql_gate.requests")
+bench "plpgsql pending dedup" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_dedup.sql
+check "plpgsql pending dedup" empty "pending $before -> $(count_pl bench_dedup pending), rows written: $(($(q "SELECT count(*) FROM plpgsql_gate.requests") - b2))"
+
+b2=$(q "SELECT count(*) FROM plpgsql_gate.requests")
+bench "app-side pending dedup" empty bench_agent "$CLIENTS" "$JOBS" app_dedup.sql
+check "app-side pending dedup" empty "pending $(count_pl app_dedup pending), rows written: $(($(q "SELECT count(*) FROM plpgsql_gate.requests") - b2))"
+
+c0=$(count_pl bench_consume consumed)
+bench "plpgsql consume" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_consume.sql
+check "plpgsql consume" empty "consumed $(($(count_pl bench_consume consumed) - c0)) of $LAST_TX tx; supply left $(count_pl bench_consume approved); pending created (supply ran out) $(count_pl bench_consume pending)"
+
+c0=$(count_pl bench_cycle consumed)
+bench "plpgsql full cycle" empty postgres "$CLIENTS" "$JOBS" plpgsql_cycle.sql
+check "plpgsql full cycle" empty "consumed $(($(count_pl bench_cycle consumed) - c0)) of $LAST_TX tx"
+
+log "approval_gate scenarios, empty then history"
+for sc in sc_ungated sc_dedup sc_consume sc_cycle sc_contended; do
+    pair $sc
+done
+
+# One row per scenario and phase: TPS is the mean of its runs, the rest is summed or pooled.
+AGG=$WORK/aggregate.tsv
+: >"$AGG"
+while IFS=$'\t' read -r name phase; do
+    prefixes=$(awk -F'\t' -v n="$name" -v p="$phase" '$1 == n && $2 == p { print $10 }' "$RES")
+    files=()
+    for pf in $prefixes; do files+=("$pf".[0-9]*); done
+    lat=$(percentiles "${files[@]}")
+    awk -F'\t' -v n="$name" -v p="$phase" -v med="${lat% *}" -v p99="${lat#* }" '
+        $1 == n && $2 == p { k++; c = $3; tps += $4; tx += $7; wal += $8; err += $9 }
+        END { printf "%s\t%s\t%s\t%.0f\t%s\t%s\t%d\t%d\t%d\t%d\n", n, p, c, tps / k, med, p99, tx, wal, err, k }' "$RES" >>"$AGG"
+done < <(awk -F'\t' '!seen[$1 "\t" $2]++ { print $1 "\t" $2 }' "$RES")
+
+# ---------------------------------------------------------------------------------------------
+# Memory: each call path many times in one backend.
+# ---------------------------------------------------------------------------------------------
+log "memory: $MEM_CALLS calls per read path, $MEM_WRITE_CALLS full cycles, one backend"
+use history
+"${PSQL[@]}" -d "$DB" -f "$HERE/sql/memory_setup.sql" >/dev/null
+# One call path: warm-up, then n calls in four quarters; memory before and after each quarter.
+mem_block() { # label warm n template(@LO@ @HI@; its last statement returns column ok)
+    local label=$1 warm=$2 n=$3 tmpl=$4 q=$(($3 / 4)) i lo
+    sub() { local t=${tmpl//@LO@/$1}; echo "${t//@HI@/$2}"; }
+    sub 1 "$warm"; echo ' \g /dev/null'
+    echo "SELECT ctx_bytes AS c0, anon_kb AS a0, rss_kb AS r0, hwm_kb AS h0, clock_timestamp() AS t0 FROM bench.mem() \\gset"
+    for i in 1 2 3 4; do
+        lo=$((warm + (i - 1) * q + 1))
+        sub "$lo" $((lo + q - 1)); echo " \\gset q${i}_"
+        echo "SELECT ctx_bytes AS c$i, anon_kb AS a$i, rss_kb AS r$i, hwm_kb AS h$i FROM bench.mem() \\gset"
+    done
+    cat <<EOF
+SELECT '$label', $((4 * q)), round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz), 3),
+       :c0, :c1, :c2, :c3, :c4, :a0, :a1, :a2, :a3, :a4, :r0, :r4, :h0, :h4, :q1_ok + :q2_ok + :q3_ok + :q4_ok;
+EOF
+}
+MEM=$WORK/memory.txt
+{
+    echo '\set ON_ERROR_STOP on'
+    mem_block "ungated" 10000 "$MEM_CALLS" "SELECT count(*) FILTER (WHERE r.outcome = 'not_gated') AS ok
+        FROM generate_series(@LO@, @HI@) g, LATERAL approval_gate_require(lpad(to_hex(g % 1000), 32, '0')::uuid, 'read_thing', '{}') r"
+    mem_block "pending dedup" 10000 "$MEM_CALLS" "SELECT count(*) FILTER (WHERE r.outcome = 'pending') AS ok
+        FROM generate_series(@LO@, @HI@) g, LATERAL approval_gate_require(lpad(to_hex(g % 1000 + 1), 32, '0')::uuid, 'bench_dedup',
+                                                                         jsonb_build_object('k', g % 1000 + 1)) r"
+    mem_block "denied (cooldown)" 10000 "$MEM_CALLS" "SELECT count(*) FILTER (WHERE r.outcome = 'denied') AS ok
+        FROM generate_series(@LO@, @HI@) g, LATERAL approval_gate_require(lpad(to_hex(g % 1000 + 1), 32, '0')::uuid, 'bench_deny',
+                                                                         jsonb_build_object('k', g % 1000 + 1)) r"
+    mem_block "request_hash only" 10000 "$MEM_CALLS" "SELECT count(*) FILTER (WHERE length(h) = 64) AS ok
+        FROM generate_series(@LO@, @HI@) g, LATERAL approval_gate_request_hash(lpad(to_hex(g % 1000), 32, '0')::uuid, 'bench_dedup',
+                                                                              jsonb_build_object('k', g)) h"
+    mem_block "full cycle (writes)" 1000 "$MEM_WRITE_CALLS" "CALL bench.mem_cycle(@LO@, @HI@);
+SELECT n AS ok FROM bench.mem_cycle_ok"
+} >"$WORK/memory.sql"
+"${PSQL[@]}" -At -F '|' -d "$DB" -f "$WORK/memory.sql" >"$MEM"
+
+# ---------------------------------------------------------------------------------------------
+# The report.
+# ---------------------------------------------------------------------------------------------
+OUT=$HERE/results/latest.md
+BUILD1=$(fingerprint)
+if [ "$BUILD0" != "$BUILD_SETUP" ]; then
+    BUILD_NOTE="WARNING: the installed extension changed between server start and CREATE EXTENSION ($BUILD0 -> $BUILD_SETUP): module and schema may come from different builds; rerun."
+    log "$BUILD_NOTE"
+elif [ "$BUILD0" = "$BUILD1" ]; then
+    BUILD_NOTE="build fingerprint (approval_gate.so + approval_gate--1.0.sql) $BUILD0, unchanged during the run."
+else
+    BUILD_NOTE="build fingerprint $BUILD0 (preloaded module and schema, both from server start); it was reinstalled on disk during the run ($BUILD1), which this run did not use."
+fi
+{
+    echo "# approval_gate benchmark"
+    echo
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average before the run: $LOAD0," \
+        "PostgreSQL $(q "SHOW server_version"), commit $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
+        "(at the end of the run), $BUILD_NOTE"
+    echo "pgbench -M prepared -T $T, -c $CLIENTS -j $JOBS (contended: -c $HOT_CLIENTS)," \
+        "synchronous_commit=$SYNC, autovacuum off. Phase history: a copy of the database plus $HISTORY_ROWS historical rows in approval_gate_requests; each approval_gate scenario (and SELECT 1) runs empty, history, history, empty for $(((T + 1) / 2)) s each, TPS is the mean of its two runs."
+    echo
+    awk -F'\t' -v checks="$CHECKS" '
+        function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "-" }
+        BEGIN { while ((getline line < checks) > 0) { split(line, f, "\t"); k = f[1] "|" f[2]; if (k in chk) chk[k] = chk[k] " + " f[3]; else chk[k] = f[3] } }
+        { name[NR] = $1; phase[NR] = $2; c[NR] = $3; tps[NR] = $4; med[NR] = $5; p99[NR] = $6; tx[NR] = $7;
+          wal[NR] = $8; err[NR] = $9; key = $1 "|" $2; T[key] = $4; n = NR }
+        END {
+          print "| scenario | phase | clients | TPS | median ms | p99 ms | WAL B/tx | vs SELECT 1 | vs UPDATE | vs PL/pgSQL | vs app-side | history/empty | errors | outcome check |"
+          print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+          for (i = 1; i <= n; i++) {
+            s = name[i]; ph = phase[i]
+            vs1 = vsu = vspl = vsapp = hist = ""
+            if (s ~ /^approval_gate ungated/ || s ~ /^plpgsql ungated/ || s ~ /dedup/) vs1 = ratio(tps[i], T["SELECT 1|" ph])
+            if (s ~ /consume|cycle|contended/) vsu = ratio(tps[i], T["UPDATE by pk|empty"])
+            if (s == "approval_gate ungated") vspl = ratio(tps[i], T["plpgsql ungated|empty"])
+            if (s == "approval_gate pending dedup") { vspl = ratio(tps[i], T["plpgsql pending dedup|empty"]);
+                                                      vsapp = ratio(tps[i], T["app-side pending dedup|empty"]) }
+            if (s == "approval_gate consume") vspl = ratio(tps[i], T["plpgsql consume|empty"])
+            if (s == "approval_gate full cycle") vspl = ratio(tps[i], T["plpgsql full cycle|empty"])
+            if (ph == "history") hist = ratio(tps[i], T[s "|empty"])
+            w = (tx[i] > 0) ? sprintf("%.1f", wal[i] / tx[i]) : "-"
+            printf "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, ph, c[i], tps[i], med[i], p99[i], w,
+                   vs1, vsu, vspl, vsapp, hist, err[i], chk[s "|" ph]
+          }
+        }' "$AGG"
+    echo
+    echo "## Targets (goals, not assertions)"
+    echo
+    awk -F'\t' '
+        function ratio(a, b) { return (b > 0) ? a / b : 0 }
+        function row(what, measured, goal, ok) { printf "| %s | %s | %s | %s |\n", what, measured, goal, ok ? "PASS" : "MISS" }
+        { T[$1 "|" $2] = $4; TX[$1 "|" $2] = $7; W[$1 "|" $2] = $8 }
+        END {
+          print "| target | measured | goal | result |"
+          print "| --- | ---: | ---: | --- |"
+          r = ratio(T["approval_gate ungated|empty"], T["SELECT 1|empty"]); row("ungated passthrough vs SELECT 1", sprintf("%.2fx", r), ">= 0.70x", r >= 0.7)
+          split("empty history", P, " ")
+          for (k = 1; k <= 2; k++) {
+            key = "approval_gate pending dedup|" P[k]
+            b = (TX[key] > 0) ? W[key] / TX[key] : 999
+            row("pending dedup: WAL per transaction (" P[k] ")", sprintf("%.3f B (%d B in %d tx)", b, W[key], TX[key]), "no WAL (< 1 B/tx)", b < 1)
+          }
+          r = ratio(T["approval_gate pending dedup|empty"], T["plpgsql pending dedup|empty"]); row("pending dedup vs PL/pgSQL", sprintf("%.2fx", r), ">= 2x", r >= 2)
+          r = ratio(T["approval_gate pending dedup|empty"], T["app-side pending dedup|empty"]); row("pending dedup vs app-side", sprintf("%.2fx", r), ">= 3x", r >= 3)
+          r = ratio(T["approval_gate consume|empty"], T["UPDATE by pk|empty"]); row("consume vs bare UPDATE", sprintf("%.2fx", r), ">= 0.80x", r >= 0.8)
+          n = split("approval_gate ungated|approval_gate pending dedup|approval_gate consume|approval_gate full cycle|approval_gate contended (10 keys)", S, "|")
+          for (k = 1; k <= n; k++) {
+            r = ratio(T[S[k] "|history"], T[S[k] "|empty"])
+            row("1M history: " S[k], sprintf("%.2fx", r), ">= 0.90x", r >= 0.9)
+          }
+          r = ratio(T["SELECT 1|history"], T["SELECT 1|empty"])
+          printf "| (control, no target) SELECT 1 history/empty: the same thing on both databases, shows the noise floor | %.2fx | | |\n", r
+        }' "$AGG"
+    echo
+    echo "## Backend memory per call path (one backend on bench_hist, after a warm-up)"
+    echo
+    echo "| call path | calls | µs/call | memory contexts (MB): before, after each quarter | RssAnon (MB): before, after each quarter | VmRSS before / end | VmHWM before / end | expected outcome |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    awk -F'|' '{ printf "| %s | %d | %.2f | %.2f / %.2f / %.2f / %.2f / %.2f | %.1f / %.1f / %.1f / %.1f / %.1f | %.1f / %.1f MB | %.1f / %.1f MB | %s of %d |\n",
+                   $1, $2, $3 * 1e6 / $2, $4 / 1048576, $5 / 1048576, $6 / 1048576, $7 / 1048576, $8 / 1048576,
+                   $9 / 1024, $10 / 1024, $11 / 1024, $12 / 1024, $13 / 1024, $14 / 1024, $15 / 1024, $16 / 1024, $17 / 1024, $18, $2 }' "$MEM"
+    echo
+    echo "contexts: sum(total_bytes) of pg_backend_memory_contexts; RssAnon: the backend's private memory (palloc and"
+    echo "malloc, so also C++ allocations); VmRSS and VmHWM also count the shared buffers the backend has touched"
+    echo "(a writing path visits new pages). A leak per call would show as growth in every quarter."
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+cp "$AGG" "$HERE/results/latest.tsv"
+echo
+cat "$OUT"

@@ -1,0 +1,16 @@
+-- Pending requests the dedup scenarios poll, created the way an agent would (as bench_agent).
+\set ON_ERROR_STOP on
+SET SESSION AUTHORIZATION bench_agent;
+SELECT 'ext dedup keys pending' AS what, count(*) FROM generate_series(1, 1000) k,
+       LATERAL approval_gate_require(lpad(to_hex(k), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', k)) r
+ WHERE r.outcome = 'pending';
+SELECT 'plpgsql dedup keys pending' AS what, count(*) FROM generate_series(1, 1000) k,
+       LATERAL plpgsql_gate.require(lpad(to_hex(k), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', k)) r
+ WHERE r.outcome = 'pending';
+RESET SESSION AUTHORIZATION;
+-- The application-side design writes its pending rows directly.
+INSERT INTO plpgsql_gate.requests (workspace_id, action, context, request_hash, requested_by, requested_role,
+                                   required_approvals, created_at)
+SELECT lpad(to_hex(k), 32, '0')::uuid, 'app_dedup', jsonb_build_object('k', k), lpad(k::text, 64, '0'), 'app', 'bench_agent',
+       1, now()
+  FROM generate_series(1, 1000) k;
