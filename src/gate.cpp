@@ -35,13 +35,17 @@ void record(const pg_uuid_t &workspace_id, const pg_uuid_t &request_id, const st
     record_event({workspace_id, request_id, action, event, status, caller.actor, caller.role_name, to_workspace_id});
 }
 
-std::optional<pg_uuid_t> consume_approved(const GateKey &key, const Caller &caller)
+// Candidates in approval order; the first that no one else holds is consumed.
+std::optional<pg_uuid_t> consume_approved(const GateKey &key, const std::vector<pg_uuid_t> &candidates,
+                                          const Caller &caller)
 {
-    if (run(Stmt::ConsumeApproved, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}, 1) == 0)
-        return std::nullopt;
-    pg_uuid_t id = uuid_at(0, 1);
-    record(key.workspace_id, id, key.action, "consumed", "consumed", caller);
-    return id;
+    for (const pg_uuid_t &candidate : candidates) {
+        if (run(Stmt::ConsumeApproved, {p_uuid(candidate)}, 1) == 1) {
+            record(key.workspace_id, candidate, key.action, "consumed", "consumed", caller);
+            return candidate;
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<PendingRow> find_pending(const GateKey &key)
@@ -156,9 +160,8 @@ Decision require(const GateKey &key, const std::optional<std::string> &reason, c
     const Policy &policy = *found;
 
     LiveRequests live = read_live_requests(key);
-    if (live.consumable)
-        if (std::optional<pg_uuid_t> consumed = consume_approved(key, caller))
-            return {"approved", consumed};
+    if (std::optional<pg_uuid_t> consumed = consume_approved(key, live.consumable, caller))
+        return {"approved", consumed};
 
     std::optional<PendingRow> pending = live.pending;
     for (int attempt = 0; attempt < max_insert_attempts; attempt++) {
@@ -187,9 +190,7 @@ std::optional<pg_uuid_t> consume(const GateKey &key, bool missing_ok, const Call
     std::optional<Policy> policy = policy_for(key.workspace_id, key.action);
     if (!policy || !policy->gated)
         return std::nullopt;
-    std::optional<pg_uuid_t> consumed;
-    if (read_live_requests(key).consumable)
-        consumed = consume_approved(key, caller);
+    std::optional<pg_uuid_t> consumed = consume_approved(key, read_live_requests(key).consumable, caller);
     if (!consumed && !missing_ok)
         fail(ERRCODE_AG_APPROVAL_REQUIRED,
              "approval required for action \"" + key.action + "\" on workspace " + uuid_to_string(key.workspace_id),

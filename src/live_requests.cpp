@@ -14,6 +14,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include <algorithm>
 #include <cstring>
 
 namespace approval_gate {
@@ -21,7 +22,7 @@ namespace approval_gate {
 namespace {
 
 struct Columns {
-    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until;
+    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until, decided_at;
 };
 
 Columns columns_of(Relation rel)
@@ -37,7 +38,7 @@ Columns columns_of(Relation rel)
         return InvalidAttrNumber;
     };
     return {number("id"),     number("workspace_id"), number("action"),        number("request_hash"),
-            number("status"), number("expires_at"),   number("approved_until")};
+            number("status"), number("expires_at"),   number("approved_until"), number("decided_at")};
 }
 
 bool text_equals(Datum value, const std::string &expected)
@@ -53,6 +54,7 @@ LiveRequests read_live_requests(const GateKey &key)
     const Installation &inst = installation();
     TimestampTz now = GetCurrentStatementStartTimestamp();
     LiveRequests live;
+    std::vector<std::pair<TimestampTz, pg_uuid_t>> approved;
     pg_call([&] {
         Relation rel = table_open(inst.requests_table, AccessShareLock);
         Columns col = columns_of(rel);
@@ -82,13 +84,18 @@ LiveRequests read_live_requests(const GateKey &key)
             } else if (text_equals(status, "approved")) {
                 Datum until = heap_getattr(tuple, col.approved_until, desc, &isnull);
                 if (!isnull && DatumGetTimestampTz(until) > now)
-                    live.consumable = true;
+                    approved.emplace_back(DatumGetTimestampTz(heap_getattr(tuple, col.decided_at, desc, &isnull)),
+                                          *DatumGetUUIDP(heap_getattr(tuple, col.id, desc, &isnull)));
             }
         }
         systable_endscan(scan);
         UnregisterSnapshot(snapshot);
         table_close(rel, AccessShareLock);
     });
+    std::sort(approved.begin(), approved.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &[decided_at, id] : approved)
+        live.consumable.push_back(id);
     return live;
 }
 

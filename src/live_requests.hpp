@@ -6,6 +6,7 @@
 #include "gate.hpp"
 
 #include <optional>
+#include <vector>
 
 namespace approval_gate {
 
@@ -15,7 +16,7 @@ struct PendingRow {
 };
 
 struct LiveRequests {
-    bool consumable = false;  // an approved request whose approval has not run out
+    std::vector<pg_uuid_t> consumable;  // approved and not run out, oldest approval first
     std::optional<PendingRow> pending;
 };
 

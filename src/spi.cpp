@@ -25,6 +25,10 @@ struct StatementText {
     Stmt id;
     const char *sql;
     std::vector<Oid> arg_types;
+    // Every statement is an index lookup whose plan does not depend on its parameters, so it is
+    // planned once (a custom plan per call would cost more than the statement); the audit readers,
+    // whose filter is optional, are left to the plan cache.
+    bool generic_plan = true;
 };
 
 // One place for every statement: column order here is what the callers read.
@@ -40,15 +44,16 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "SELECT id, status, expires_at, approved_until > statement_timestamp() FROM @s@.approval_gate_requests"
      " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3 AND status IN ('pending', 'approved')",
      {TEXTOID, UUIDOID, TEXTOID}},
+    // The candidate comes from the live read; SKIP LOCKED lets a concurrent consumer of the same
+    // approval win without making this one wait.
     {Stmt::ConsumeApproved,
      "UPDATE @s@.approval_gate_requests r SET status = 'consumed', consumed_at = statement_timestamp()"
      " WHERE r.id = (SELECT c.id FROM @s@.approval_gate_requests c"
-     "                WHERE c.request_hash = $1 AND c.workspace_id = $2 AND c.action = $3"
-     "                  AND c.status = 'approved' AND c.approved_until > statement_timestamp()"
-     "                ORDER BY c.decided_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+     "                WHERE c.id = $1 AND c.status = 'approved' AND c.approved_until > statement_timestamp()"
+     "                FOR UPDATE SKIP LOCKED)"
      "   AND r.status = 'approved'"
      " RETURNING r.id",
-     {TEXTOID, UUIDOID, TEXTOID}},
+     {UUIDOID}},
     {Stmt::LatestRequest,
      "SELECT id, status, decided_at FROM @s@.approval_gate_requests"
      " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3"
@@ -144,13 +149,13 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "       at, prev_hash, hash"
      "  FROM @s@.approval_gate_events WHERE $1::uuid IS NULL OR workspace_id = $1"
      " ORDER BY workspace_id, seq",
-     {UUIDOID}},
+     {UUIDOID}, false},
     {Stmt::ReadEventHeads,
      "SELECT h.workspace_id, h.seq, (SELECT max(e.seq) FROM @s@.approval_gate_events e"
      "                                WHERE e.workspace_id = h.workspace_id)"
      "  FROM @s@.approval_gate_event_heads h WHERE $1::uuid IS NULL OR h.workspace_id = $1"
      " ORDER BY h.workspace_id",
-     {UUIDOID}},
+     {UUIDOID}, false},
     {Stmt::LoadProtection,
      "SELECT action, workspace_column::text, key_columns::text[], operations, gated_roles::text[]"
      "  FROM @s@.approval_gate_protected WHERE target = $1",
@@ -185,7 +190,7 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "SELECT DISTINCT ON (workspace_id) workspace_id, through_seq, anchor_hash"
      "  FROM @s@.approval_gate_event_prunes WHERE $1::uuid IS NULL OR workspace_id = $1"
      " ORDER BY workspace_id, through_seq DESC",
-     {UUIDOID}},
+     {UUIDOID}, false},
 }};
 
 Installation current;
@@ -260,7 +265,8 @@ SPIPlanPtr plan_for(Stmt stmt)
     std::string sql = substitute_schema(text.sql, current.schema);
     std::vector<Oid> types = text.arg_types;
     slot = pg_call([&] {
-        SPIPlanPtr plan = SPI_prepare(sql.c_str(), static_cast<int>(types.size()), types.data());
+        SPIPlanPtr plan = SPI_prepare_cursor(sql.c_str(), static_cast<int>(types.size()), types.data(),
+                                             text.generic_plan ? CURSOR_OPT_GENERIC_PLAN : 0);
         if (plan == nullptr)
             elog(ERROR, "approval_gate: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result),
                  sql.c_str());
@@ -327,6 +333,21 @@ Param p_text_array(const std::vector<std::string> &values)
                     elements.push_back(PointerGetDatum(cstring_to_text_with_len(v.data(), (int)v.size())));
                 return PointerGetDatum(construct_array(elements.data(), (int)elements.size(), TEXTOID, -1, false,
                                                        TYPALIGN_INT));
+            }),
+            false};
+}
+
+Param p_uuid_array(const std::vector<pg_uuid_t> &values)
+{
+    return {UUIDARRAYOID, pg_call([&] {
+                std::vector<Datum> elements;
+                for (const pg_uuid_t &v : values) {
+                    auto *copy = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
+                    *copy = v;
+                    elements.push_back(UUIDPGetDatum(copy));
+                }
+                return PointerGetDatum(construct_array(elements.data(), (int)elements.size(), UUIDOID, UUID_LEN, false,
+                                                       TYPALIGN_CHAR));
             }),
             false};
 }
