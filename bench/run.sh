@@ -11,7 +11,7 @@
 #   BENCH_HOT_APPROVER_RATE=1000  approvals attempted per second during the contended scenario
 #   BENCH_HISTORY_ROWS=1000000  historical requests inserted before the second phase
 #   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
-#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 7000 per second of run)
+#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 10000 per second of run)
 #   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
 #   BENCH_PERF=1                profile every phase-1 run system-wide with perf (results/perf/*.txt)
 #   BENCH_KEEP=1                keep the cluster directory (logs, pgbench logs) after the run
@@ -27,8 +27,8 @@ HOT_RATE=${BENCH_HOT_APPROVER_RATE:-1000}
 HISTORY_ROWS=${BENCH_HISTORY_ROWS:-1000000}
 MEM_CALLS=${BENCH_MEM_CALLS:-1000000}
 MEM_WRITE_CALLS=${BENCH_MEM_WRITE_CALLS:-100000}
-CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((7000 * T))}
-PLPGSQL_SUPPLY=${BENCH_PLPGSQL_SUPPLY:-$((7000 * T))}
+CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((10000 * T))}
+PLPGSQL_SUPPLY=${BENCH_PLPGSQL_SUPPLY:-$((10000 * T))}
 SYNC=${BENCH_SYNCHRONOUS_COMMIT:-off}
 PGBIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 DB=bench_empty   # phase "empty"; bench_hist (phase "history") is a copy of it plus the history
