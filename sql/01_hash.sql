@@ -3,28 +3,6 @@
 -- JSON text written by hand, so a wrong canonicalizer cannot agree with itself.
 SET client_min_messages = warning;
 
--- Test helper: run a statement, return 'ok' or 'SQLSTATE: message (hint)'.
--- Random request ids (version-4 uuids) in messages are masked so the output is stable.
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    hint text;
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
-    RETURN regexp_replace(SQLSTATE || ': ' || SQLERRM || coalesce(nullif(' (hint: ' || hint || ')', ' (hint: )'), ''),
-                          '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}', '<request-id>', 'g');
-END
-$$;
-
--- Rows in the tables, to show that hashing writes nothing.
-CREATE FUNCTION ag_counts() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
-    SELECT format('requests=%s votes=%s events=%s',
-                  (SELECT count(*) FROM approval_gate_requests),
-                  (SELECT count(*) FROM approval_gate_votes),
-                  (SELECT count(*) FROM approval_gate_events))
-$$;
 SELECT ag_counts() AS counts_before \gset
 
 -- ---------------------------------------------------------------------------------------------
@@ -199,5 +177,3 @@ SELECT sqlstate_of(format($q$SELECT approval_gate_canonical_json(%L)$q$, repeat(
 -- Hashing writes nothing.
 SELECT ag_counts() = :'counts_before' AS nothing_written;
 
-DROP FUNCTION sqlstate_of(text);
-DROP FUNCTION ag_counts();

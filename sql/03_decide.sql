@@ -3,28 +3,6 @@
 -- -000a (parent), -000b (child of -000a), -000c. Output shows statuses and comparisons, never ids.
 SET client_min_messages = warning;
 
--- Test helper: run a statement, return 'ok' or 'SQLSTATE: message (hint)'.
--- Random request ids (version-4 uuids) in messages are masked so the output is stable.
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    hint text;
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
-    RETURN regexp_replace(SQLSTATE || ': ' || SQLERRM || coalesce(nullif(' (hint: ' || hint || ')', ' (hint: )'), ''),
-                          '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}', '<request-id>', 'g');
-END
-$$;
-
--- Rows in the tables, to show that hashing writes nothing.
-CREATE FUNCTION ag_counts() RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
-    SELECT format('requests=%s votes=%s events=%s',
-                  (SELECT count(*) FROM approval_gate_requests),
-                  (SELECT count(*) FROM approval_gate_votes),
-                  (SELECT count(*) FROM approval_gate_events))
-$$;
 CREATE ROLE regress_agent;
 CREATE ROLE regress_alice;
 CREATE ROLE regress_bob;
@@ -345,5 +323,3 @@ SELECT approval_gate_drop_policy('delete_workspace', '03000000-0000-0000-0000-00
 SELECT approval_gate_set_parent('03000000-0000-0000-0000-00000000000a', NULL);
 DROP ROLE regress_agent, regress_alice, regress_bob, regress_carol, regress_dave, regress_erin,
           regress_child_approvers, regress_parent_approvers;
-DROP FUNCTION sqlstate_of(text);
-DROP FUNCTION ag_counts();

@@ -3,7 +3,7 @@
 -- requests, votes, events, policies or workspaces changed. Workspace: 04000000-...-0001.
 SET client_min_messages = warning;
 
-CREATE FUNCTION ag_counts() RETURNS bigint[] LANGUAGE sql SECURITY DEFINER AS $$
+CREATE FUNCTION ag_count_vector() RETURNS bigint[] LANGUAGE sql SECURITY DEFINER AS $$
     SELECT ARRAY[(SELECT count(*) FROM approval_gate_requests),
                  (SELECT count(*) FROM approval_gate_votes),
                  (SELECT count(*) FROM approval_gate_events),
@@ -15,7 +15,7 @@ $$;
 -- The message is cut at 120 characters so that no 10 MB value is ever echoed in full.
 CREATE FUNCTION try(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-    before bigint[] := ag_counts();
+    before bigint[] := ag_count_vector();
     after bigint[];
     result text;
     names text[] := ARRAY['requests', 'votes', 'events', 'policies', 'workspaces'];
@@ -27,7 +27,7 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         result := SQLSTATE || ': ' || left(SQLERRM, 120);
     END;
-    after := ag_counts();
+    after := ag_count_vector();
     FOR i IN 1 .. 5 LOOP
         IF after[i] <> before[i] THEN
             delta := delta || format(' %s%s%s', names[i], CASE WHEN after[i] > before[i] THEN '+' ELSE '' END, after[i] - before[i]);
@@ -47,7 +47,7 @@ GRANT approval_gate_approver TO regress_alice, regress_bob;
 SET SESSION AUTHORIZATION regress_agent;
 SELECT request_id AS p_id FROM approval_gate_require('04000000-0000-0000-0000-000000000001', 'delete_workspace', '{"p": 1}') \gset
 RESET SESSION AUTHORIZATION;
-SELECT ag_counts() AS counts \gset
+SELECT ag_count_vector() AS counts \gset
 
 -- ---------------------------------------------------------------------------------------------
 -- 1. NULL in each argument
@@ -97,7 +97,7 @@ SELECT label, try(q) AS result FROM (VALUES
   ('set_policy(NULL workspace, NULL pending_ttl)', $$SELECT approval_gate_set_policy('regress_action', NULL, true, 1, 'approval_gate_approver', NULL)$$),
   ('drop_policy(NULL workspace)',                  $$SELECT approval_gate_drop_policy('regress_action', NULL)$$)
 ) AS t(label, q);
-SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT ag_count_vector() = :'counts' AS nothing_written;
 
 -- ---------------------------------------------------------------------------------------------
 -- 2. Wrong types, invalid and non-canonical UUID text
@@ -145,7 +145,7 @@ SELECT upper('{' || :'p_id' || '}') AS p_id_upper \gset
 SET SESSION AUTHORIZATION regress_agent;
 SELECT try(format('SELECT approval_gate_approve(%L)', :'p_id_upper')) AS agent_approves_by_upper_id;
 RESET SESSION AUTHORIZATION;
-SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT ag_count_vector() = :'counts' AS nothing_written;
 
 -- ---------------------------------------------------------------------------------------------
 -- 3. Empty and 10 MB strings
@@ -184,7 +184,7 @@ SELECT label, try(q) AS result FROM (VALUES
   ('drop_policy action 10 MB',    $$SELECT approval_gate_drop_policy(repeat('x', 10*1024*1024))$$)
 ) AS t(label, q);
 -- Empty reason and note are accepted (they are only bounded in length): shown at the end.
-SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT ag_count_vector() = :'counts' AS nothing_written;
 SELECT status FROM approval_gate_requests WHERE id = :'p_id';
 
 -- ---------------------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ SELECT label, try(q) AS result FROM (VALUES
   ('alice set_parent',          $$SELECT approval_gate_set_parent('04000000-0000-0000-0000-000000000001', '04000000-0000-0000-0000-000000000002')$$)
 ) AS t(label, q);
 RESET SESSION AUTHORIZATION;
-SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT ag_count_vector() = :'counts' AS nothing_written;
 
 -- ---------------------------------------------------------------------------------------------
 -- 5. Contexts: arrays, scalars, deep nesting, duplicate keys
@@ -225,7 +225,7 @@ FROM (VALUES (257), (300), (10000)) AS t(levels);
 SELECT try(format('SELECT approval_gate_require(%L, %L, %L)', '04000000-0000-0000-0000-000000000001', 'delete_workspace',
                   '{"a":' || repeat('{"":', 9998) || 'null' || repeat('}', 9998) || '}')) AS objects_10000_levels;
 RESET SESSION AUTHORIZATION;
-SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT ag_count_vector() = :'counts' AS nothing_written;
 -- Duplicate keys: jsonb keeps the last one, so the hash is the deduplicated object's.
 SELECT '{"a": 1, "b": 2, "a": 3}'::jsonb AS jsonb_keeps_last,
        approval_gate_request_hash('04000000-0000-0000-0000-000000000001', 'delete_workspace', '{"a": 1, "b": 2, "a": 3}')
@@ -256,7 +256,7 @@ SELECT approval_gate_request_hash('04000000-0000-0000-0000-000000000001', 'org_t
      = approval_gate_request_hash('04000000-0000-0000-0000-000000000001', 'org_token_mint', '{"n": 0}') AS minus_zero_is_zero;
 SELECT approval_gate_canonical_json(context) AS context, status FROM approval_gate_requests
 WHERE workspace_id = '04000000-0000-0000-0000-000000000001' AND action = 'org_token_mint' ORDER BY 1 COLLATE "C";
-SELECT ag_counts() AS counts \gset
+SELECT ag_count_vector() AS counts \gset
 
 -- ---------------------------------------------------------------------------------------------
 -- 7. Unknown ids, deciding twice, deciding after expiry, withdraw after approval
@@ -289,7 +289,7 @@ SELECT request_id AS x_id FROM approval_gate_require('04000000-0000-0000-0000-00
 RESET SESSION AUTHORIZATION;
 SELECT reason = '' AS empty_reason FROM approval_gate_requests WHERE id = :'x_id';
 UPDATE approval_gate_requests SET expires_at = statement_timestamp() - interval '1 second' WHERE id = :'x_id';
-SELECT ag_counts() AS counts \gset
+SELECT ag_count_vector() AS counts \gset
 SET SESSION AUTHORIZATION regress_bob;
 SELECT label, try(q) AS result FROM (VALUES
   ('approve expired',  format('SELECT approval_gate_approve(%L)', :'x_id')),
@@ -299,7 +299,7 @@ RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION regress_agent;
 SELECT try(format('SELECT approval_gate_withdraw(%L)', :'x_id')) AS withdraw_expired;
 RESET SESSION AUTHORIZATION;
-SELECT ag_counts() = :'counts' AS nothing_written;
+SELECT ag_count_vector() = :'counts' AS nothing_written;
 -- After the sweep the same calls are refused the same way.
 SELECT approval_gate_expire() AS swept;
 SET SESSION AUTHORIZATION regress_bob;
@@ -312,4 +312,4 @@ SELECT * FROM approval_gate_verify_events();
 -- Clean up.
 DROP ROLE regress_agent, regress_alice, regress_bob;
 DROP FUNCTION try(text);
-DROP FUNCTION ag_counts();
+DROP FUNCTION ag_count_vector();

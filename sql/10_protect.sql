@@ -1,12 +1,5 @@
 -- approval_gate_protect: the gate enforced by triggers on the data itself (issue 5).
 SET client_min_messages = warning;
-CREATE FUNCTION protect_try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 CREATE ROLE regress_p_agent;
 CREATE ROLE regress_p_operator;
 CREATE ROLE regress_p_alice IN ROLE approval_gate_approver;
@@ -32,13 +25,13 @@ END $$;
 GRANT EXECUTE ON FUNCTION ask_and_approve(regclass, jsonb) TO PUBLIC;
 
 -- Protecting needs the table owner; arguments are checked.
-SELECT protect_try($$SET LOCAL ROLE regress_p_agent; SELECT approval_gate_protect('docs', 'delete_document', 'ws')$$);
-SELECT protect_try($$SELECT approval_gate_protect('docs', 'delete_document', 'nope')$$);
-SELECT protect_try($$SELECT approval_gate_protect('docs', 'delete_document', 'body')$$);
-SELECT protect_try($$SELECT approval_gate_protect('docs', 'delete_document', 'ws', '{nope}')$$);
-SELECT protect_try($$SELECT approval_gate_protect('docs', 'delete_document', 'ws', operations => '{INSERT}')$$);
-SELECT protect_try($$SELECT approval_gate_protect('docs', 'delete_document', 'ws', gated_roles => '{no_such_role}')$$);
-SELECT protect_try($$SELECT approval_gate_protect('docs', '', 'ws')$$);
+SELECT sql_error($$SET LOCAL ROLE regress_p_agent; SELECT approval_gate_protect('docs', 'delete_document', 'ws')$$);
+SELECT sql_error($$SELECT approval_gate_protect('docs', 'delete_document', 'nope')$$);
+SELECT sql_error($$SELECT approval_gate_protect('docs', 'delete_document', 'body')$$);
+SELECT sql_error($$SELECT approval_gate_protect('docs', 'delete_document', 'ws', '{nope}')$$);
+SELECT sql_error($$SELECT approval_gate_protect('docs', 'delete_document', 'ws', operations => '{INSERT}')$$);
+SELECT sql_error($$SELECT approval_gate_protect('docs', 'delete_document', 'ws', gated_roles => '{no_such_role}')$$);
+SELECT sql_error($$SELECT approval_gate_protect('docs', '', 'ws')$$);
 SELECT count(*) AS protected_after_errors FROM approval_gate_protected_tables;
 
 SELECT approval_gate_protect('docs', 'delete_document', 'ws', operations => '{delete,truncate}',
@@ -52,9 +45,9 @@ SELECT approval_gate_is_gated('aaaaaaaa-0000-0000-0000-00000000000a', 'delete_do
 -- The context a row's deletion needs; the key may be given in any form its column type accepts.
 SELECT approval_gate_row_context('docs', '{"id": 1}');
 SELECT approval_gate_row_context('docs', '{"id": "1"}') = approval_gate_row_context('docs', '{"id": 1}') AS same;
-SELECT protect_try($$SELECT approval_gate_row_context('docs', '{"other": 1}')$$);
-SELECT protect_try($$SELECT approval_gate_row_context('docs', '{"id": "x"}')$$);
-SELECT protect_try($$SELECT approval_gate_row_context('pg_class', '{"oid": 1}')$$);
+SELECT sql_error($$SELECT approval_gate_row_context('docs', '{"other": 1}')$$);
+SELECT sql_error($$SELECT approval_gate_row_context('docs', '{"id": "x"}')$$);
+SELECT sql_error($$SELECT approval_gate_row_context('pg_class', '{"oid": 1}')$$);
 
 -- 1. Without an approval the agent's DELETE fails (AG001, hint with the exact call) and the row stays.
 SET ROLE regress_p_agent;
@@ -62,7 +55,7 @@ DELETE FROM docs WHERE id = 1;
 SELECT count(*) AS doc_1_still_there FROM docs WHERE id = 1;
 -- Naming another actor does not change which roles are gated.
 SET approval_gate.actor = 'regress_p_operator';
-SELECT protect_try('DELETE FROM docs WHERE id = 1');
+SELECT sql_error('DELETE FROM docs WHERE id = 1');
 RESET approval_gate.actor;
 RESET ROLE;
 
@@ -70,8 +63,8 @@ RESET ROLE;
 SELECT ask_and_approve('docs', '{"id": 1}');
 -- 3. ... but an approval for row 1 does not delete row 2, nor row 1 of another table.
 SET ROLE regress_p_agent;
-SELECT protect_try('DELETE FROM docs WHERE id = 2');
-SELECT protect_try('DELETE FROM notes WHERE id = 1');
+SELECT sql_error('DELETE FROM docs WHERE id = 2');
+SELECT sql_error('DELETE FROM notes WHERE id = 1');
 -- 4. A rolled-back delete leaves the approval usable.
 BEGIN;
 DELETE FROM docs WHERE id = 1;
@@ -89,7 +82,7 @@ SELECT count(*) AS doc_1_left FROM docs WHERE id = 1;
 -- 5. Bulk deletes need one approval per row: rows 3 and 4 approved, row 5 not, so nothing goes.
 SELECT ask_and_approve('docs', '{"id": 3}'), ask_and_approve('docs', '{"id": 4}');
 SET ROLE regress_p_agent;
-SELECT protect_try('DELETE FROM docs WHERE id IN (3, 4, 5)');
+SELECT sql_error('DELETE FROM docs WHERE id IN (3, 4, 5)');
 SELECT count(*) AS rows_3_4_5_left FROM docs WHERE id IN (3, 4, 5);
 DELETE FROM docs WHERE id IN (3, 4);
 SELECT array_agg(id ORDER BY id) AS docs_left FROM docs;
@@ -125,7 +118,7 @@ UPDATE notes SET ws = ws WHERE id = 1;
 RESET ROLE;
 
 -- Unprotect needs the owner and removes the triggers.
-SELECT protect_try($$SET LOCAL ROLE regress_p_agent; SELECT approval_gate_unprotect('notes')$$);
+SELECT sql_error($$SET LOCAL ROLE regress_p_agent; SELECT approval_gate_unprotect('notes')$$);
 SELECT approval_gate_unprotect('notes');
 SELECT approval_gate_unprotect('notes') AS again;
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'notes'::regclass;
@@ -137,6 +130,5 @@ SELECT * FROM approval_gate_verify_events();
 
 DROP TABLE docs, notes;
 DROP FUNCTION ask_and_approve(regclass, jsonb);
-DROP FUNCTION protect_try(text);
 REVOKE SELECT ON approval_gate_protected_tables FROM regress_p_agent;
 DROP ROLE regress_p_agent, regress_p_operator, regress_p_alice;

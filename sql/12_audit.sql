@@ -1,13 +1,6 @@
 -- The audit log: append-only, hash-chained per workspace, optionally keyed, prunable only through
 -- the logged maintenance function.
 SET client_min_messages = warning;
-CREATE FUNCTION audit_try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 CREATE ROLE regress_a_alice IN ROLE approval_gate_approver;
 SELECT approval_gate_set_policy('a_op', allow_self_approval => true);
 -- Five events in workspace A (requested, vote, approved, consumed, requested), one in workspace B.
@@ -22,9 +15,9 @@ WINDOW w AS (PARTITION BY workspace_id ORDER BY seq) ORDER BY workspace_id, seq;
 SELECT * FROM approval_gate_verify_events();
 
 -- Append-only, even for a superuser who owns the table.
-SELECT audit_try($$UPDATE approval_gate_events SET actor = 'someone else' WHERE action = 'a_op'$$);
-SELECT audit_try($$DELETE FROM approval_gate_events WHERE action = 'a_op'$$);
-SELECT audit_try($$TRUNCATE approval_gate_events$$);
+SELECT sql_error($$UPDATE approval_gate_events SET actor = 'someone else' WHERE action = 'a_op'$$);
+SELECT sql_error($$DELETE FROM approval_gate_events WHERE action = 'a_op'$$);
+SELECT sql_error($$TRUNCATE approval_gate_events$$);
 
 -- Tampering that bypasses the triggers is found: a changed event, a removed middle event, a removed tail.
 SET session_replication_role = replica;
@@ -56,18 +49,18 @@ SELECT count(*) AS broken_with_right_key FROM approval_gate_verify_events('c0000
 RESET approval_gate.audit_key;
 -- Only a superuser may set or read the key.
 SET ROLE regress_a_alice;
-SELECT audit_try($$SET approval_gate.audit_key = 'mine'$$);
-SELECT audit_try($$SHOW approval_gate.audit_key$$);
+SELECT sql_error($$SET approval_gate.audit_key = 'mine'$$);
+SELECT sql_error($$SHOW approval_gate.audit_key$$);
 RESET ROLE;
 
 -- Pruning: only through the maintenance function, by the owner, logged, and verification resumes.
 SET ROLE regress_a_alice;
-SELECT audit_try($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 2)$$);
+SELECT sql_error($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 2)$$);
 RESET ROLE;
-SELECT audit_try($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 5)$$);
-SELECT audit_try($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 0)$$);
+SELECT sql_error($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 5)$$);
+SELECT sql_error($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 0)$$);
 SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 2) AS removed;
-SELECT audit_try($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 1)$$);
+SELECT sql_error($$SELECT approval_gate_prune_events('a0000000-0000-0000-0000-00000000000a', 1)$$);
 SELECT seq, event FROM approval_gate_events WHERE workspace_id = 'a0000000-0000-0000-0000-00000000000a' ORDER BY seq;
 SELECT workspace_id, through_seq, events_removed, pruned_by FROM approval_gate_event_prunes;
 SELECT * FROM approval_gate_verify_events('a0000000-0000-0000-0000-00000000000a');
@@ -75,10 +68,9 @@ SELECT * FROM approval_gate_verify_events('a0000000-0000-0000-0000-00000000000a'
 SELECT (approval_gate_require('a0000000-0000-0000-0000-00000000000a', 'a_op', '{"after": "prune"}')).outcome;
 SELECT count(*) AS broken FROM approval_gate_verify_events('a0000000-0000-0000-0000-00000000000a');
 -- The prune log is append-only too.
-SELECT audit_try($$DELETE FROM approval_gate_event_prunes$$);
-SELECT audit_try($$UPDATE approval_gate_event_prunes SET through_seq = 0$$);
-SELECT audit_try($$TRUNCATE approval_gate_event_prunes$$);
+SELECT sql_error($$DELETE FROM approval_gate_event_prunes$$);
+SELECT sql_error($$UPDATE approval_gate_event_prunes SET through_seq = 0$$);
+SELECT sql_error($$TRUNCATE approval_gate_event_prunes$$);
 
 SELECT approval_gate_drop_policy('a_op');
-DROP FUNCTION audit_try(text);
 DROP ROLE regress_a_alice;

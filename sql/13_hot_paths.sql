@@ -1,20 +1,13 @@
 -- The shortcuts on the hot paths keep every rule: the policy cache, the hash memo, the direct read.
 SET client_min_messages = warning;
-CREATE FUNCTION hot_try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 
 -- An ungated action is answered without hashing, whether its policy is cached yet or not: no hash, and the context's
 -- number rules are not applied (only NULL and non-object contexts are refused).
 SELECT outcome, request_id IS NULL AS no_id, request_hash IS NULL AS no_hash
   FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"n": 9007199254740993}');
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"n": 9007199254740993}');
-SELECT hot_try($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '[]')$$);
-SELECT hot_try($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', NULL)$$);
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '[]')$$);
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', NULL)$$);
 SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op') IS NULL AS consume_ungated;
 
 -- Gating it is seen by the very next call of this session (the cache is invalidated, not stale),
@@ -22,13 +15,13 @@ SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op') I
 SELECT approval_gate_set_policy('hot_op');
 SELECT outcome, request_hash IS NOT NULL AS hashed
   FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}');
-SELECT hot_try($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"n": 9007199254740993}')$$);
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"n": 9007199254740993}')$$);
 
 -- A remembered hash still passes the size limit in force now, not the one it was computed under.
 SELECT request_id AS hot_id FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}') \gset
 SET approval_gate.max_context_bytes = 5;
-SELECT hot_try($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}')$$);
-SELECT hot_try($$SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}', missing_ok => true)$$);
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}')$$);
+SELECT sql_error($$SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}', missing_ok => true)$$);
 RESET approval_gate.max_context_bytes;
 SELECT outcome, request_id = :'hot_id' AS same_request
   FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}');
@@ -51,4 +44,3 @@ SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000002'
 ROLLBACK;
 
 SELECT approval_gate_drop_policy('hot_op');
-DROP FUNCTION hot_try(text);

@@ -337,21 +337,6 @@ Param p_text_array(const std::vector<std::string> &values)
             false};
 }
 
-Param p_uuid_array(const std::vector<pg_uuid_t> &values)
-{
-    return {UUIDARRAYOID, pg_call([&] {
-                std::vector<Datum> elements;
-                for (const pg_uuid_t &v : values) {
-                    auto *copy = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
-                    *copy = v;
-                    elements.push_back(UUIDPGetDatum(copy));
-                }
-                return PointerGetDatum(construct_array(elements.data(), (int)elements.size(), UUIDOID, UUID_LEN, false,
-                                                       TYPALIGN_CHAR));
-            }),
-            false};
-}
-
 Param p_text_array_or_null(const std::optional<std::vector<std::string>> &values)
 {
     return values ? p_text_array(*values) : p_null(TEXTARRAYOID);

@@ -89,7 +89,6 @@ std::optional<TimestampTz> opt_timestamptz_at(uint64 row, int col);
 // A text[] cell; nullopt for SQL NULL. NULL elements are not expected.
 std::optional<std::vector<std::string>> opt_text_array_at(uint64 row, int col);
 Param p_text_array(const std::vector<std::string> &values);
-Param p_uuid_array(const std::vector<pg_uuid_t> &values);
 Param p_text_array_or_null(const std::optional<std::vector<std::string>> &values);
 Param p_oid(Oid v);
 
