@@ -93,18 +93,6 @@ bool has_role(Oid role, const std::string &role_name)
     });
 }
 
-} // namespace
-
-void require_extension_admin(const Caller &caller)
-{
-    Oid owner = installation().owner;
-    bool allowed = pg_call([&] { return superuser_arg(caller.role) || has_privs_of_role(caller.role, owner); });
-    if (!allowed)
-        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "only the owner of extension approval_gate or a superuser may do this");
-}
-
-namespace {
-
 struct LockedRequest {
     pg_uuid_t id;
     pg_uuid_t workspace_id;
@@ -145,6 +133,14 @@ Policy policy_or_default(const pg_uuid_t &workspace_id, const std::string &actio
 }
 
 } // namespace
+
+void require_extension_admin(const Caller &caller)
+{
+    Oid owner = installation().owner;
+    bool allowed = pg_call([&] { return superuser_arg(caller.role) || has_privs_of_role(caller.role, owner); });
+    if (!allowed)
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "only the owner of extension approval_gate or a superuser may do this");
+}
 
 void check_action(const std::string &action)
 {
