@@ -40,10 +40,6 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " WHERE action = $1 AND (workspace_id = $2 OR workspace_id IS NULL)"
      " ORDER BY workspace_id NULLS LAST LIMIT 1",
      {TEXTOID, UUIDOID}},
-    {Stmt::LiveRequests,
-     "SELECT id, status, expires_at, approved_until > statement_timestamp() FROM @s@.approval_gate_requests"
-     " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3 AND status IN ('pending', 'approved')",
-     {TEXTOID, UUIDOID, TEXTOID}},
     // The candidate comes from the live read; SKIP LOCKED lets a concurrent consumer of the same
     // approval win without making this one wait.
     {Stmt::ConsumeApproved,

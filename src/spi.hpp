@@ -17,7 +17,6 @@ namespace approval_gate {
 // Every statement the extension runs. The SQL lives in spi.cpp; "@s@" stands for the schema.
 enum class Stmt {
     LoadPolicy,
-    LiveRequests,
     ConsumeApproved,
     LatestRequest,
     FindPending,
