@@ -23,6 +23,10 @@ SET approval_gate.max_context_bytes = 5;
 SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}')$$);
 SELECT sql_error($$SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}', missing_ok => true)$$);
 RESET approval_gate.max_context_bytes;
+-- Not even a superuser may allow contexts over 4 MB: canonicalizing one holds a parse tree in memory.
+SELECT sql_error($$SET approval_gate.max_context_bytes = '5MB'$$) AS over_4mb;
+SELECT sql_error($$SET approval_gate.max_context_bytes = '4MB'$$) AS at_4mb;
+RESET approval_gate.max_context_bytes;
 SELECT outcome, request_id = :'hot_id' AS same_request
   FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}');
 -- The memo is keyed by exact bytes: an equal context written differently gives the same hash,

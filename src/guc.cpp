@@ -22,9 +22,10 @@ void define_settings()
                                "Empty means session_user. It names the actor only: authorization always uses "
                                "the calling role.",
                                &actor_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    // At most 4 MB: canonicalizing holds a parse tree of roughly 100 bytes per JSON value.
     DefineCustomIntVariable("approval_gate.max_context_bytes",
                             "Largest request context accepted, in bytes of JSON text.", nullptr,
-                            &max_context_bytes_setting, 65536, 2, 64 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
+                            &max_context_bytes_setting, 65536, 2, 4 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
                             nullptr, nullptr, nullptr);
     DefineCustomStringVariable("approval_gate.audit_key",
                                "Key for the HMAC-SHA-256 audit chain; empty means plain SHA-256.", nullptr,
