@@ -41,6 +41,18 @@ Columns columns_of(Relation rel)
             number("status"), number("expires_at"),   number("approved_until"), number("decided_at")};
 }
 
+// Column numbers, looked up once per requests table rather than by name on every call.
+const Columns &columns_for(Relation rel)
+{
+    static Oid cached_for = InvalidOid;
+    static Columns cached;
+    if (cached_for != RelationGetRelid(rel)) {
+        cached = columns_of(rel);
+        cached_for = RelationGetRelid(rel);
+    }
+    return cached;
+}
+
 bool text_equals(Datum value, const std::string &expected)
 {
     text *t = DatumGetTextPP(value);
@@ -57,7 +69,7 @@ LiveRequests read_live_requests(const GateKey &key)
     std::vector<std::pair<TimestampTz, pg_uuid_t>> approved;
     pg_call([&] {
         Relation rel = table_open(inst.requests_table, AccessShareLock);
-        Columns col = columns_of(rel);
+        const Columns &col = columns_for(rel);
         ScanKeyData scan_key;
         ScanKeyInit(&scan_key, col.request_hash, BTEqualStrategyNumber, F_TEXTEQ,
                     PointerGetDatum(cstring_to_text_with_len(key.request_hash.data(), (int)key.request_hash.size())));

@@ -52,14 +52,17 @@ std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &act
     return p;
 }
 
+void drop_stale_cache()
+{
+    if (policies_changed_since(cache_generation) || cache.size() >= max_cached_policies)
+        cache.clear();
+}
+
 } // namespace
 
 std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::string &action)
 {
-    if (policies_changed_since(cache_generation)) {
-        cache.clear();
-        return std::nullopt;
-    }
+    drop_stale_cache();
     auto found = cache.find(Key{workspace_id, action});
     if (found == cache.end())
         return std::nullopt;
@@ -69,8 +72,7 @@ std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::st
 std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action)
 {
     installation();
-    if (policies_changed_since(cache_generation) || cache.size() >= max_cached_policies)
-        cache.clear();
+    drop_stale_cache();
     Key key{workspace_id, action};
     auto found = cache.find(key);
     if (found != cache.end())

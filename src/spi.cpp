@@ -299,20 +299,23 @@ void register_invalidation_callbacks()
     CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
 }
 
-Param p_text(const std::string &s)
+Datum text_datum(const std::string &s)
 {
-    return {TEXTOID, pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), (int)s.size())); }),
-            false};
+    return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
 }
 
-Param p_text_or_null(const std::optional<std::string> &s) { return s ? p_text(*s) : p_null(TEXTOID); }
-
-Param p_uuid(const pg_uuid_t &u)
+Datum uuid_datum(const pg_uuid_t &u)
 {
     auto *copy = static_cast<pg_uuid_t *>(pg_call([] { return palloc(sizeof(pg_uuid_t)); }));
     *copy = u;
-    return {UUIDOID, UUIDPGetDatum(copy), false};
+    return UUIDPGetDatum(copy);
 }
+
+Param p_text(const std::string &s) { return {TEXTOID, text_datum(s), false}; }
+
+Param p_text_or_null(const std::optional<std::string> &s) { return s ? p_text(*s) : p_null(TEXTOID); }
+
+Param p_uuid(const pg_uuid_t &u) { return {UUIDOID, uuid_datum(u), false}; }
 
 Param p_uuid_or_null(const std::optional<pg_uuid_t> &u) { return u ? p_uuid(*u) : p_null(UUIDOID); }
 Param p_int4(int32 v) { return {INT4OID, Int32GetDatum(v), false}; }
@@ -326,7 +329,7 @@ Param p_text_array(const std::vector<std::string> &values)
     return {TEXTARRAYOID, pg_call([&] {
                 std::vector<Datum> elements;
                 for (const std::string &v : values)
-                    elements.push_back(PointerGetDatum(cstring_to_text_with_len(v.data(), (int)v.size())));
+                    elements.push_back(text_datum(v));
                 return PointerGetDatum(construct_array(elements.data(), (int)elements.size(), TEXTOID, -1, false,
                                                        TYPALIGN_INT));
             }),

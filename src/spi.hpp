@@ -56,6 +56,10 @@ struct Param {
     bool isnull;
 };
 
+// Datums palloc'd in the current memory context.
+Datum text_datum(const std::string &s);
+Datum uuid_datum(const pg_uuid_t &u);
+
 inline Param p_null(Oid type) { return {type, (Datum)0, true}; }
 Param p_text(const std::string &s);
 Param p_text_or_null(const std::optional<std::string> &s);

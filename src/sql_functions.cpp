@@ -130,14 +130,17 @@ Jsonb *jsonb_object_arg(FunctionCallInfo fcinfo, int n)
     return jsonb;
 }
 
+// The JSON text of a jsonb value, in UTF-8 whatever the database encoding.
+std::string jsonb_text(Jsonb *jsonb)
+{
+    std::string text = pg_call([&] { return std::string(JsonbToCString(nullptr, &jsonb->root, VARSIZE(jsonb))); });
+    return to_utf8(text.data(), text.size());
+}
+
 // The JSON text of the context, checked against the size limit.
 std::string context_text(Jsonb *jsonb)
 {
-    std::string text = pg_call([&] {
-        char *out = JsonbToCString(nullptr, &jsonb->root, VARSIZE(jsonb));
-        return std::string(out);
-    });
-    text = to_utf8(text.data(), text.size());
+    std::string text = jsonb_text(jsonb);
     if (text.size() > static_cast<size_t>(max_context_bytes()))
         fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
              "context is " + std::to_string(text.size()) + " bytes of JSON, more than approval_gate.max_context_bytes (" +
@@ -246,20 +249,6 @@ Caller caller_of(const GateScope &scope)
     c.role_name = pg_call([&] { return std::string(GetUserNameFromId(c.role, false)); });
     c.actor = current_actor();
     return c;
-}
-
-Datum text_datum(const std::string &s)
-{
-    return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
-}
-
-Datum uuid_datum(const pg_uuid_t &u)
-{
-    return pg_call([&] {
-        auto *copy = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
-        *copy = u;
-        return UUIDPGetDatum(copy);
-    });
 }
 
 // request_hash is NULL for not_gated: the gate does not hash what it does not gate.
@@ -392,12 +381,9 @@ PG_FUNCTION_INFO_V1(approval_gate_canonical_json);
 Datum approval_gate_canonical_json(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
-        std::string json = pg_call([&] {
-            Jsonb *jsonb = PG_GETARG_JSONB_P(0);
-            return std::string(JsonbToCString(nullptr, &jsonb->root, VARSIZE(jsonb)));
-        });
+        std::string json = jsonb_text(pg_call([&] { return PG_GETARG_JSONB_P(0); }));
         try {
-            return text_datum(canonicalize_json(to_utf8(json.data(), json.size()), max_context_depth + 1));
+            return text_datum(canonicalize_json(json, max_context_depth + 1));
         } catch (const JsonError &e) {
             fail_json(e, "JSON value", "canonicalized");
         }
