@@ -265,18 +265,24 @@ void check_protected_change(TriggerData *trigger, const Caller &caller)
     if (!p || !in_gated_roles(*p, caller.role))
         return;
 
-    std::string table = qualified_name(target);
+    bool whole_table = TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event);
+    HeapTuple row = trigger->tg_trigtuple;
+    TupleDesc desc = RelationGetDescr(rel);
     pg_uuid_t workspace_id = whole_table_workspace;
-    std::vector<std::pair<std::string, std::optional<std::string>>> key;
-    if (!TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event)) {
-        HeapTuple row = trigger->tg_trigtuple;
-        TupleDesc desc = RelationGetDescr(rel);
+    if (!whole_table) {
+        AttrNumber ws_column = column_number(target, p->workspace_column);
         bool isnull;
-        Datum ws = pg_call([&] {
-            return heap_getattr(row, column_number(target, p->workspace_column), desc, &isnull);
-        });
+        Datum ws = pg_call([&] { return heap_getattr(row, ws_column, desc, &isnull); });
         if (!isnull)
             workspace_id = *DatumGetUUIDP(ws);
+    }
+    // As for approval_gate_require: what is not gated is neither hashed nor consumed.
+    if (!is_gated(workspace_id, p->action))
+        return;
+
+    std::string table = qualified_name(target);
+    std::vector<std::pair<std::string, std::optional<std::string>>> key;
+    if (!whole_table) {
         for (const std::string &column : p->key_columns) {
             AttrNumber attnum = column_number(target, column);
             char *text = pg_call([&] { return SPI_getvalue(row, desc, attnum); });
@@ -286,7 +292,7 @@ void check_protected_change(TriggerData *trigger, const Caller &caller)
     std::string context = context_json(table, key);
     GateKey gate_key{workspace_id, p->action, (Datum)0,
                      request_hash(uuid_to_string(workspace_id), p->action, context, std::nullopt)};
-    if (!consume(gate_key, true, caller) && is_gated(workspace_id, p->action))
+    if (!consume(gate_key, true, caller))
         fail(ERRCODE_AG_APPROVAL_REQUIRED,
              "approval required for action \"" + p->action + "\" on workspace " + uuid_to_string(workspace_id) +
                  " to change " + table,
