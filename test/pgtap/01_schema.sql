@@ -2,7 +2,7 @@
 -- issue 3 "Privilege model": pinned search_path, no unpinned SECURITY DEFINER).
 -- Run by pg_prove against a database where `CREATE EXTENSION approval_gate` was done as superuser.
 BEGIN;
-SELECT plan(125);
+SELECT plan(131);
 
 -- The schema the extension was installed into (public in the test run, but never assumed).
 SELECT n.nspname AS ext_schema
@@ -25,7 +25,7 @@ SELECT has_table(:'ext_schema', 'approval_gate_events',     'table approval_gate
 -- approval_gate_requests: every column issue 2 lists, with its type.
 SELECT col_type_is(:'ext_schema', 'approval_gate_requests', c, t, 'approval_gate_requests.' || c || ' is ' || t)
   FROM (VALUES ('id', 'uuid'), ('workspace_id', 'uuid'), ('action', 'text'), ('context', 'jsonb'),
-               ('request_hash', 'text'), ('reason', 'text'), ('requested_by', 'text'), ('status', 'text'),
+               ('request_hash', 'text'), ('reason', 'text'), ('requested_by', 'text'), ('status', 'approval_gate_status'),
                ('required_approvals', 'integer'), ('created_at', 'timestamp with time zone'),
                ('expires_at', 'timestamp with time zone'), ('decided_at', 'timestamp with time zone'),
                ('decided_by', 'text'), ('decision_note', 'text'), ('approved_until', 'timestamp with time zone'),
@@ -65,7 +65,7 @@ SELECT col_is_pk(:'ext_schema', 'approval_gate_workspaces', 'workspace_id', 'a w
 -- approval_gate_events: the audit log with its hash chain.
 SELECT col_type_is(:'ext_schema', 'approval_gate_events', c, t, 'approval_gate_events.' || c || ' is ' || t)
   FROM (VALUES ('workspace_id', 'uuid'), ('seq', 'bigint'), ('request_id', 'uuid'), ('action', 'text'),
-               ('event', 'text'), ('status', 'text'), ('actor', 'text'), ('actor_role', 'name'),
+               ('event', 'approval_gate_event_kind'), ('status', 'text'), ('actor', 'text'), ('actor_role', 'name'),
                ('to_workspace_id', 'uuid'), ('at', 'timestamp with time zone'), ('prev_hash', 'text'),
                ('hash', 'text')) AS v(c, t);
 SELECT col_is_pk(:'ext_schema', 'approval_gate_events', ARRAY['workspace_id', 'seq'],
@@ -82,8 +82,17 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                      AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
                                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
                                 ORDER BY k.o) = ARRAY['workspace_id', 'action', 'request_hash']
-                     AND pg_catalog.pg_get_expr(i.indpred, i.indrelid) = '(status = ''pending''::text)'),
+                     AND pg_catalog.pg_get_expr(i.indpred, i.indrelid) = '((status)::text = ''pending''::text)'),
           'a unique partial index allows one pending request per (workspace_id, action, request_hash)');
+
+-- The closed vocabularies (status, event, vote decision) are domains: a value outside them is refused.
+SELECT throws_ok(format('SELECT %L::%I.%I', v, :'ext_schema', d), '23514', NULL,
+                 d || ' refuses ' || quote_literal(v))
+  FROM (VALUES ('approval_gate_status', 'consumed_twice'), ('approval_gate_event_kind', 'edited'),
+               ('approval_gate_vote_decision', 'abstain')) AS t(d, v);
+SELECT lives_ok(format('SELECT %L::%I.%I', v, :'ext_schema', d), d || ' accepts ' || quote_literal(v))
+  FROM (VALUES ('approval_gate_status', 'expired'), ('approval_gate_event_kind', 'escalated'),
+               ('approval_gate_vote_decision', 'deny')) AS t(d, v);
 
 -- ---------------------------------------------------------------------------------------------
 -- The composite type and the view

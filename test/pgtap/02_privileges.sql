@@ -144,7 +144,7 @@ SELECT is(:'h3_withdraw'::text, 'withdrawn', 'hijacked path: the agent withdraws
 SELECT ok(:'h_is_gated'::boolean, 'hijacked path: delete_workspace is still gated (the planted policy row was ignored)');
 SELECT is(:'h_broken'::int, 0, 'hijacked path: the event chains verify');
 SELECT results_eq(
-    format($$SELECT id::text, status FROM %I.approval_gate_requests
+    format($$SELECT id::text, status::text FROM %I.approval_gate_requests
        WHERE workspace_id = 'aaaaaaaa-0000-0000-0000-000000000001' ORDER BY created_at$$, :'ext_schema'),
     format('VALUES (%L, %L), (%L, %L), (%L, %L)', :'h1_id', 'consumed', :'h2_id', 'denied', :'h3_id', 'withdrawn'),
     'hijacked path: the extension''s own table holds exactly the three requests with the right statuses');

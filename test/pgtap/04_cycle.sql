@@ -38,12 +38,12 @@ SELECT is(:'r1_hash'::text,
                                    '"workspace_id":"aaaaaaaa-1111-1111-1111-000000000001"}', 'UTF8')), 'hex'),
           'the request hash is SHA-256 of the RFC 8785 object {action, context, workspace_id} (README definition)');
 SELECT results_eq(
-    format($$SELECT workspace_id, action, context, request_hash, reason, requested_by, requested_role::text COLLATE "default", status
+    format($$SELECT workspace_id, action, context, request_hash, reason, requested_by, requested_role::text COLLATE "default", status::text
                FROM approval_gate_requests WHERE id = %L$$, :'r1'),
     format($$VALUES (%L::uuid, 'delete_workspace', %L::jsonb, %L, 'cleanup', 'agent', 'agent', 'pending')$$,
            :wa::uuid, :ctx::jsonb, :'r1_hash'),
     'the pending row records workspace, action, context, hash, reason, actor, role and status');
-SELECT results_eq(format($$SELECT event, status FROM approval_gate_events WHERE request_id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT event::text, status FROM approval_gate_events WHERE request_id = %L$$, :'r1'),
                   $$VALUES ('requested', 'pending')$$, 'one requested event was logged');
 :as_alice
 SELECT is((SELECT count(*)::int FROM approval_gate_pending WHERE id = :'r1' AND approvals = 0), 1,
@@ -73,11 +73,11 @@ SELECT is((SELECT reason FROM approval_gate_requests WHERE id = :'r1'), 'cleanup
 SELECT is(approval_gate_approve(:'r1', 'ok by alice'), 'approved', 'alice approves: approved');
 :as_owner
 SELECT results_eq(
-    format($$SELECT status, decided_by, decision_note, decided_at IS NOT NULL, approved_until > decided_at, consumed_at IS NULL
+    format($$SELECT status::text, decided_by, decision_note, decided_at IS NOT NULL, approved_until > decided_at, consumed_at IS NULL
                FROM approval_gate_requests WHERE id = %L$$, :'r1'),
     $$VALUES ('approved', 'alice', 'ok by alice', true, true, true)$$,
     'the approved row has decided_by, decision_note, decided_at, approved_until and no consumed_at');
-SELECT results_eq(format($$SELECT voter_role::text COLLATE "default", actor, decision FROM approval_gate_votes WHERE request_id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT voter_role::text COLLATE "default", actor, decision::text FROM approval_gate_votes WHERE request_id = %L$$, :'r1'),
                   $$VALUES ('alice', 'alice', 'approve')$$, 'alice''s vote is recorded');
 :as_bob
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'r1'), '55000', NULL, 'approving an approved request: 55000');
@@ -108,7 +108,7 @@ SELECT results_eq(format($$SELECT outcome FROM approval_gate_require(%L, 'delete
 SELECT results_eq(format($$SELECT outcome FROM approval_gate_require(%L, 'deprovision_workspace', %L)$$, :wa::uuid, :ctx::jsonb),
                   $$VALUES ('pending')$$, 'isolation: require for another action gets its own pending request');
 :as_owner
-SELECT results_eq(format($$SELECT status, consumed_at IS NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT status::text, consumed_at IS NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
                   $$VALUES ('approved', true)$$, 'isolation: after all those calls the approval is still approved, unconsumed');
 
 -- sealed bytes
@@ -148,7 +148,7 @@ SELECT outcome AS rb_outcome FROM approval_gate_require(:wa, 'delete_workspace',
 :as_owner
 ROLLBACK TO SAVEPOINT before_consume;
 SELECT is(:'rb_outcome'::text, 'approved', 'a consumption inside a savepoint answered approved');
-SELECT results_eq(format($$SELECT status, consumed_at IS NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT status::text, consumed_at IS NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
                   $$VALUES ('approved', true)$$, 'rolled back: the approval is not burned');
 
 SELECT count(*) AS events_before FROM approval_gate_events \gset
@@ -158,9 +158,9 @@ SELECT outcome AS c_outcome, request_id AS c_id, request_hash AS c_hash
 :as_owner
 SELECT is(:'c_outcome' || ' ' || :'c_id', 'approved ' || :'r1'::text, 'require consumes the approval: approved with the same id');
 SELECT is(:'c_hash'::text, :'r1_hash', 'the approved outcome carries the same request hash');
-SELECT results_eq(format($$SELECT status, consumed_at IS NOT NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT status::text, consumed_at IS NOT NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
                   $$VALUES ('consumed', true)$$, 'the request is consumed, consumed_at set');
-SELECT results_eq(format($$SELECT event FROM approval_gate_events WHERE request_id = %L AND seq > 0
+SELECT results_eq(format($$SELECT event::text FROM approval_gate_events WHERE request_id = %L AND seq > 0
                             ORDER BY seq DESC LIMIT 1$$, :'r1'),
                   $$VALUES ('consumed')$$, 'a consumed event was logged');
 
@@ -190,7 +190,7 @@ SELECT throws_ok($$SELECT approval_gate_withdraw('00000000-0000-0000-0000-000000
 :as_bob
 SELECT is(approval_gate_deny(:'re_id', 'not now'), 'denied', 'bob denies the replayed request: denied');
 :as_owner
-SELECT results_eq(format($$SELECT event, status, actor FROM approval_gate_events WHERE request_id = %L
+SELECT results_eq(format($$SELECT event::text, status, actor FROM approval_gate_events WHERE request_id = %L
                             ORDER BY seq DESC LIMIT 1$$, :'re_id'),
                   $$VALUES ('denied', 'denied', 'bob')$$,
                   'the denial logged a denied event by bob');
@@ -252,7 +252,7 @@ SELECT results_eq($$SELECT workspace_id::text, parent_id::text FROM approval_gat
 -- =============================================================================================
 -- 7. the audit log: complete, chained, append-only
 -- =============================================================================================
-SELECT results_eq(format($$SELECT event FROM approval_gate_events WHERE request_id = %L ORDER BY seq$$, :'r1'),
+SELECT results_eq(format($$SELECT event::text FROM approval_gate_events WHERE request_id = %L ORDER BY seq$$, :'r1'),
                   $$VALUES ('requested'), ('vote'), ('approved'), ('consumed')$$,
                   'events: the cycle logged requested, vote, approved, consumed in order (the rolled-back consumption left nothing)');
 SELECT results_eq(format($$SELECT actor, actor_role::text COLLATE "default" FROM approval_gate_events
