@@ -70,23 +70,27 @@ void notify(const Event &e)
 
 void record_event(const Event &e)
 {
-    // The head row's lock serialises appends to this workspace's chain and no other.
-    run(Stmt::NextEventSeq, {p_uuid(e.workspace_id)}, 1);
-    ChainLink link{e.workspace_id, int_at(0, 1), e.request_id, e.action, e.event, e.status, e.actor,
-                   e.actor_role, e.to_workspace_id, GetCurrentTimestamp(), genesis_hash};
-    if (link.seq > 1) {
-        if (run(Stmt::PrevEventHash, {p_uuid(e.workspace_id), p_int8(link.seq - 1)}, 1) != 1)
-            fail(ERRCODE_DATA_CORRUPTED, "approval_gate: audit chain of workspace " +
-                                             uuid_to_string(e.workspace_id) + " lost event " +
-                                             std::to_string(link.seq - 1));
-        link.prev_hash = text_at(0, 1);
+    std::vector<Param> params = {p_uuid(e.workspace_id), p_uuid(e.request_id), p_text(e.action), p_text(e.event),
+                                 p_text(e.status), p_text(e.actor), p_name(e.actor_role),
+                                 p_uuid_or_null(e.to_workspace_id), p_timestamptz(GetCurrentTimestamp())};
+    if (run(Stmt::AppendEvent, params) == 0) {
+        // The workspace's first event: start its chain, or find the one a concurrent first event started.
+        run(Stmt::StartEventChain, {p_uuid(e.workspace_id), p_text(genesis_hash)});
+        if (run(Stmt::AppendEvent, params) == 0)
+            fail(ERRCODE_T_R_SERIALIZATION_FAILURE,
+                 "could not start the audit chain of workspace " + uuid_to_string(e.workspace_id),
+                 "retry the transaction");
     }
-    std::string hash = link_hash(link);
-    run(Stmt::InsertEvent, {p_uuid(link.workspace_id), p_int8(link.seq), p_uuid(e.request_id), p_text(link.action),
-                            p_text(link.event), p_text(link.status), p_text(link.actor), p_name(link.actor_role),
-                            p_uuid_or_null(link.to_workspace_id), p_timestamptz(link.at), p_text(link.prev_hash),
-                            p_text(hash)});
     notify(e);
+}
+
+std::string event_hash(const pg_uuid_t &workspace_id, int64 seq, const std::optional<pg_uuid_t> &request_id,
+                       const std::string &action, const std::string &event, const std::string &status,
+                       const std::string &actor, const std::string &actor_role,
+                       const std::optional<pg_uuid_t> &to_workspace_id, TimestampTz at, const std::string &prev_hash)
+{
+    return link_hash({workspace_id, seq, request_id, action, event, status, actor, actor_role, to_workspace_id, at,
+                      prev_hash});
 }
 
 namespace {
@@ -107,7 +111,7 @@ int64 prune_events(const pg_uuid_t &workspace_id, int64 through_seq, const std::
         fail(ERRCODE_INVALID_PARAMETER_VALUE,
              "through_seq must lie between 1 and the newest event of the workspace, excluded",
              "the newest event stays so that the chain can go on");
-    if (run(Stmt::PrevEventHash, {p_uuid(workspace_id), p_int8(through_seq)}, 1) != 1)
+    if (run(Stmt::EventHash, {p_uuid(workspace_id), p_int8(through_seq)}, 1) != 1)
         fail(ERRCODE_INVALID_PARAMETER_VALUE, "event " + std::to_string(through_seq) + " of workspace " +
                                                   uuid_to_string(workspace_id) + " is already pruned");
     std::string anchor = text_at(0, 1);

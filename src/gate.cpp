@@ -36,13 +36,13 @@ void record(const pg_uuid_t &workspace_id, const pg_uuid_t &request_id, const st
 }
 
 // Candidates in approval order; the first that no one else holds is consumed.
-std::optional<pg_uuid_t> consume_approved(const GateKey &key, const std::vector<pg_uuid_t> &candidates,
+std::optional<pg_uuid_t> consume_approved(const GateKey &key, const std::vector<Consumable> &candidates,
                                           const Caller &caller)
 {
-    for (const pg_uuid_t &candidate : candidates) {
-        if (run(Stmt::ConsumeApproved, {p_uuid(candidate)}, 1) == 1) {
-            record(key.workspace_id, candidate, key.action, "consumed", "consumed", caller);
-            return candidate;
+    for (const Consumable &candidate : candidates) {
+        if (lock_unless_held(candidate) && run(Stmt::ConsumeApproved, {p_uuid(candidate.id)}, 1) == 1) {
+            record(key.workspace_id, candidate.id, key.action, "consumed", "consumed", caller);
+            return candidate.id;
         }
     }
     return std::nullopt;

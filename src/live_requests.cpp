@@ -5,6 +5,8 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
 #include "catalog/pg_collation.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -66,7 +68,7 @@ LiveRequests read_live_requests(const GateKey &key)
     const Installation &inst = installation();
     TimestampTz now = GetCurrentStatementStartTimestamp();
     LiveRequests live;
-    std::vector<std::pair<TimestampTz, pg_uuid_t>> approved;
+    std::vector<std::pair<TimestampTz, Consumable>> approved;
     pg_call([&] {
         Relation rel = table_open(inst.requests_table, AccessShareLock);
         const Columns &col = columns_for(rel);
@@ -96,8 +98,9 @@ LiveRequests read_live_requests(const GateKey &key)
             } else if (text_equals(status, "approved")) {
                 Datum until = heap_getattr(tuple, col.approved_until, desc, &isnull);
                 if (!isnull && DatumGetTimestampTz(until) > now)
-                    approved.emplace_back(DatumGetTimestampTz(heap_getattr(tuple, col.decided_at, desc, &isnull)),
-                                          *DatumGetUUIDP(heap_getattr(tuple, col.id, desc, &isnull)));
+                    approved.emplace_back(
+                        DatumGetTimestampTz(heap_getattr(tuple, col.decided_at, desc, &isnull)),
+                        Consumable{*DatumGetUUIDP(heap_getattr(tuple, col.id, desc, &isnull)), tuple->t_self});
             }
         }
         systable_endscan(scan);
@@ -106,9 +109,28 @@ LiveRequests read_live_requests(const GateKey &key)
     });
     std::sort(approved.begin(), approved.end(),
               [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (const auto &[decided_at, id] : approved)
-        live.consumable.push_back(id);
+    for (const auto &[decided_at, approval] : approved)
+        live.consumable.push_back(approval);
     return live;
+}
+
+bool lock_unless_held(const Consumable &approval)
+{
+    const Installation &inst = installation();
+    return pg_call([&] {
+        // RowShareLock, as SELECT ... FOR UPDATE takes, held to the end of the transaction.
+        Relation rel = table_open(inst.requests_table, RowShareLock);
+        TupleTableSlot *slot = table_slot_create(rel, nullptr);
+        ItemPointerData version = approval.row_version;
+        TM_FailureData failure;
+        // Without TUPLE_LOCK_FLAG_FIND_LAST_VERSION a version updated since the read gives TM_Updated:
+        // whoever updated it consumed, expired or withdrew it, so it is not ours to take.
+        TM_Result result = table_tuple_lock(rel, &version, GetActiveSnapshot(), slot, GetCurrentCommandId(true),
+                                            LockTupleExclusive, LockWaitSkip, 0, &failure);
+        ExecDropSingleTupleTableSlot(slot);
+        table_close(rel, NoLock);
+        return result == TM_Ok;
+    });
 }
 
 } // namespace approval_gate

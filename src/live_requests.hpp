@@ -5,6 +5,10 @@
 
 #include "gate.hpp"
 
+extern "C" {
+#include "storage/itemptr.h"
+}
+
 #include <optional>
 #include <vector>
 
@@ -15,12 +19,22 @@ struct PendingRow {
     std::optional<TimestampTz> expires_at;
 };
 
+struct Consumable {
+    pg_uuid_t id;
+    ItemPointerData row_version;  // the version the live read saw
+};
+
 struct LiveRequests {
-    std::vector<pg_uuid_t> consumable;  // approved and not run out, oldest approval first
+    std::vector<Consumable> consumable;  // approved and not run out, oldest approval first
     std::optional<PendingRow> pending;
 };
 
 // Reads with the snapshot a statement run now would use, as the owner (needs an open GateScope).
 LiveRequests read_live_requests(const GateKey &key);
+
+// Row-locks an approval the live read found, unless another transaction holds it, as SELECT ... FOR
+// UPDATE SKIP LOCKED would: false when it is held, or when the version read is no longer the newest.
+// The lock lasts until the transaction ends, so the UPDATE that consumes it never waits.
+bool lock_unless_held(const Consumable &approval);
 
 } // namespace approval_gate

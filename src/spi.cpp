@@ -40,14 +40,11 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " WHERE action = $1 AND (workspace_id = $2 OR workspace_id IS NULL)"
      " ORDER BY workspace_id NULLS LAST LIMIT 1",
      {TEXTOID, UUIDOID}},
-    // The candidate comes from the live read; SKIP LOCKED lets a concurrent consumer of the same
-    // approval win without making this one wait.
+    // The candidate comes from the live read and is already row-locked by lock_unless_held (SKIP
+    // LOCKED, done without a planned sub-select); the conditions are checked again all the same.
     {Stmt::ConsumeApproved,
      "UPDATE @s@.approval_gate_requests r SET status = 'consumed', consumed_at = statement_timestamp()"
-     " WHERE r.id = (SELECT c.id FROM @s@.approval_gate_requests c"
-     "                WHERE c.id = $1 AND c.status = 'approved' AND c.approved_until > statement_timestamp()"
-     "                FOR UPDATE SKIP LOCKED)"
-     "   AND r.status = 'approved'"
+     " WHERE r.id = $1 AND r.status = 'approved' AND r.approved_until > statement_timestamp()"
      " RETURNING r.id",
      {UUIDOID}},
     {Stmt::LatestRequest,
@@ -126,20 +123,27 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " ON CONFLICT (workspace_id) DO UPDATE SET parent_id = EXCLUDED.parent_id",
      {UUIDOID, UUIDOID}},
     {Stmt::DeleteParent, "DELETE FROM @s@.approval_gate_workspaces WHERE workspace_id = $1", {UUIDOID}},
-    {Stmt::NextEventSeq,
-     "INSERT INTO @s@.approval_gate_event_heads AS h (workspace_id, seq) VALUES ($1, 1)"
-     " ON CONFLICT (workspace_id) DO UPDATE SET seq = h.seq + 1 RETURNING seq",
-     {UUIDOID}},
-    {Stmt::PrevEventHash,
-     "SELECT hash FROM @s@.approval_gate_events WHERE workspace_id = $1 AND seq = $2",
-     {UUIDOID, INT8OID}},
-    {Stmt::InsertEvent,
-     "INSERT INTO @s@.approval_gate_events"
+    // Advances the chain head and writes the event in one statement. The hash is computed inside it
+    // from the head's hash as locked (after any wait, EvalPlanQual recomputes it from the newer head).
+    {Stmt::AppendEvent,
+     "WITH head AS ("
+     "    UPDATE @s@.approval_gate_event_heads h"
+     "       SET seq = h.seq + 1, prev_hash = h.hash,"
+     "           hash = @s@.approval_gate_event_hash($1, h.seq + 1, $2, $3, $4, $5, $6, $7, $8, $9, h.hash)"
+     "     WHERE h.workspace_id = $1"
+     "    RETURNING h.seq, h.prev_hash, h.hash)"
+     " INSERT INTO @s@.approval_gate_events"
      "       (workspace_id, seq, request_id, action, event, status, actor, actor_role, to_workspace_id, at,"
      "        prev_hash, hash)"
-     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-     {UUIDOID, INT8OID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, UUIDOID, TIMESTAMPTZOID, TEXTOID,
-      TEXTOID}},
+     " SELECT $1, head.seq, $2, $3, $4, $5, $6, $7, $8, $9, head.prev_hash, head.hash FROM head",
+     {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, UUIDOID, TIMESTAMPTZOID}},
+    {Stmt::StartEventChain,
+     "INSERT INTO @s@.approval_gate_event_heads (workspace_id, seq, hash, prev_hash) VALUES ($1, 0, $2, $2)"
+     " ON CONFLICT (workspace_id) DO NOTHING",
+     {UUIDOID, TEXTOID}},
+    {Stmt::EventHash,
+     "SELECT hash FROM @s@.approval_gate_events WHERE workspace_id = $1 AND seq = $2",
+     {UUIDOID, INT8OID}},
     {Stmt::ReadEvents,
      "SELECT workspace_id, seq, request_id, action, event, status, actor, actor_role::text, to_workspace_id,"
      "       at, prev_hash, hash"
