@@ -51,8 +51,9 @@ CREATE TABLE @extschema@.approval_gate_requests (
     action             text        NOT NULL,
     context            jsonb       NOT NULL,
     -- 64 lowercase hex digits, always computed by the extension; not re-checked by a regex CHECK,
-    -- which costs more than everything else a consumption does to this row.
-    request_hash       text        NOT NULL,
+    -- which costs more than everything else a consumption does to this row. COLLATE "C": its three
+    -- indexes then compare bytes, not locale collation keys.
+    request_hash       text        COLLATE "C" NOT NULL,
     reason             text,
     requested_by       text        NOT NULL,
     requested_role     name        NOT NULL,

@@ -40,7 +40,7 @@ std::optional<pg_uuid_t> consume_approved(const GateKey &key, const std::vector<
                                           const Caller &caller)
 {
     for (const Consumable &candidate : candidates) {
-        if (lock_unless_held(candidate) && run(Stmt::ConsumeApproved, {p_uuid(candidate.id), p_tid(candidate.row_version)}, 1) == 1) {
+        if (consume_unless_held(candidate)) {
             record(key.workspace_id, candidate.id, key.action, "consumed", "consumed", caller);
             return candidate.id;
         }

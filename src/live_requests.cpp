@@ -6,7 +6,9 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "executor/tuptable.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
 #include "catalog/pg_collation.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -24,7 +26,7 @@ namespace approval_gate {
 namespace {
 
 struct Columns {
-    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until, decided_at;
+    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until, decided_at, consumed_at;
 };
 
 Columns columns_of(Relation rel)
@@ -39,8 +41,9 @@ Columns columns_of(Relation rel)
         elog(ERROR, "approval_gate: approval_gate_requests has no column %s", name);
         return InvalidAttrNumber;
     };
-    return {number("id"),     number("workspace_id"), number("action"),        number("request_hash"),
-            number("status"), number("expires_at"),   number("approved_until"), number("decided_at")};
+    return {number("id"),         number("workspace_id"),   number("action"),
+            number("request_hash"), number("status"),       number("expires_at"),
+            number("approved_until"), number("decided_at"), number("consumed_at")};
 }
 
 // Column numbers, looked up once per requests table rather than by name on every call.
@@ -75,7 +78,7 @@ LiveRequests read_live_requests(const GateKey &key)
         ScanKeyData scan_key;
         ScanKeyInit(&scan_key, col.request_hash, BTEqualStrategyNumber, F_TEXTEQ,
                     PointerGetDatum(cstring_to_text_with_len(key.request_hash.data(), (int)key.request_hash.size())));
-        scan_key.sk_collation = DEFAULT_COLLATION_OID;  // the index's, as the column has no COLLATE
+        scan_key.sk_collation = C_COLLATION_OID;  // the column's, and so the index's
         // As SPI would: a fresh snapshot under READ COMMITTED, the transaction's otherwise.
         CommandCounterIncrement();
         Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
@@ -114,22 +117,72 @@ LiveRequests read_live_requests(const GateKey &key)
     return live;
 }
 
-bool lock_unless_held(const Consumable &approval)
+bool consume_unless_held(const Consumable &approval)
 {
     const Installation &inst = installation();
+    TimestampTz now = GetCurrentStatementStartTimestamp();
     return pg_call([&] {
-        // RowShareLock, as SELECT ... FOR UPDATE takes, held to the end of the transaction.
-        Relation rel = table_open(inst.requests_table, RowShareLock);
-        TupleTableSlot *slot = table_slot_create(rel, nullptr);
+        // RowExclusiveLock, as UPDATE takes, held to the end of the transaction.
+        Relation rel = table_open(inst.requests_table, RowExclusiveLock);
+        const Columns &col = columns_for(rel);
+        TupleTableSlot *locked = table_slot_create(rel, nullptr);
         ItemPointerData version = approval.row_version;
         TM_FailureData failure;
         // Without TUPLE_LOCK_FLAG_FIND_LAST_VERSION a version updated since the read gives TM_Updated:
         // whoever updated it consumed, expired or withdrew it, so it is not ours to take.
-        TM_Result result = table_tuple_lock(rel, &version, GetActiveSnapshot(), slot, GetCurrentCommandId(true),
+        TM_Result result = table_tuple_lock(rel, &version, GetActiveSnapshot(), locked, GetCurrentCommandId(true),
                                             LockTupleExclusive, LockWaitSkip, 0, &failure);
-        ExecDropSingleTupleTableSlot(slot);
+        bool consumable = false;
+        if (result == TM_Ok) {
+            bool isnull;
+            Datum until = slot_getattr(locked, col.approved_until, &isnull);
+            consumable = text_equals(slot_getattr(locked, col.status, &isnull), "approved") && !isnull &&
+                         DatumGetTimestampTz(until) > now;
+        }
+        if (consumable) {
+            // What UPDATE ... SET status = 'consumed', consumed_at = statement_timestamp() does, through
+            // the executor's own single-row path (the one logical replication applies changes with):
+            // constraints, index entries and row triggers included, without planning a statement.
+            EState *estate = CreateExecutorState();
+            RangeTblEntry *rte = makeNode(RangeTblEntry);
+            rte->rtekind = RTE_RELATION;
+            rte->relid = RelationGetRelid(rel);
+            rte->relkind = rel->rd_rel->relkind;
+            rte->rellockmode = RowExclusiveLock;
+            ExecInitRangeTable(estate, list_make1(rte));
+            ResultRelInfo *target = makeNode(ResultRelInfo);
+            InitResultRelInfo(target, rel, 1, nullptr, 0);
+            estate->es_output_cid = GetCurrentCommandId(true);
+            estate->es_snapshot = GetActiveSnapshot();
+            ExecOpenIndices(target, false);
+            AfterTriggerBeginQuery();
+
+            TupleDesc desc = RelationGetDescr(rel);
+            TupleTableSlot *updated = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
+            slot_getallattrs(locked);
+            ExecClearTuple(updated);
+            memcpy(updated->tts_values, locked->tts_values, desc->natts * sizeof(Datum));
+            memcpy(updated->tts_isnull, locked->tts_isnull, desc->natts * sizeof(bool));
+            updated->tts_values[col.status - 1] = CStringGetTextDatum("consumed");
+            updated->tts_values[col.consumed_at - 1] = TimestampTzGetDatum(now);
+            updated->tts_isnull[col.consumed_at - 1] = false;
+            ExecStoreVirtualTuple(updated);
+
+            EPQState epq;
+            EvalPlanQualInit(&epq, estate, nullptr, NIL, -1);
+            ExecSimpleRelationUpdate(target, estate, &epq, locked, updated);
+            EvalPlanQualEnd(&epq);
+
+            AfterTriggerEndQuery(estate);
+            ExecCloseIndices(target);
+            ExecResetTupleTable(estate->es_tupleTable, false);
+            FreeExecutorState(estate);
+            // Visible to every later statement of this transaction, as after an SPI statement.
+            CommandCounterIncrement();
+        }
+        ExecDropSingleTupleTableSlot(locked);
         table_close(rel, NoLock);
-        return result == TM_Ok;
+        return consumable;
     });
 }
 

@@ -1,6 +1,7 @@
-// The live (pending or approved) requests of one key, read straight from their partial index.
-// This is the read behind nearly every call (an agent polling, a consume that finds nothing), so it
-// skips the executor: an index probe costs a fraction of a planned statement's start-up.
+// The live (pending or approved) requests of one key, read straight from their partial index, and
+// the consumption of one of them. The read is behind nearly every call (an agent polling, a consume
+// that finds nothing) and the consumption behind every gated operation, so both skip the planner:
+// an index probe, or the executor's single-row update, costs a fraction of a planned statement.
 #pragma once
 
 #include "gate.hpp"
@@ -32,9 +33,9 @@ struct LiveRequests {
 // Reads with the snapshot a statement run now would use, as the owner (needs an open GateScope).
 LiveRequests read_live_requests(const GateKey &key);
 
-// Row-locks an approval the live read found, unless another transaction holds it, as SELECT ... FOR
-// UPDATE SKIP LOCKED would: false when it is held, or when the version read is no longer the newest.
-// The lock lasts until the transaction ends, so the UPDATE that consumes it never waits.
-bool lock_unless_held(const Consumable &approval);
+// Consumes an approval the live read found, unless another transaction holds its row, as UPDATE ...
+// WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED) would: false when the row is held, is no longer the
+// version read, or is no longer approved and unexpired. The row lock lasts until the transaction ends.
+bool consume_unless_held(const Consumable &approval);
 
 } // namespace approval_gate

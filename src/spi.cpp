@@ -40,14 +40,6 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " WHERE action = $1 AND (workspace_id = $2 OR workspace_id IS NULL)"
      " ORDER BY workspace_id NULLS LAST LIMIT 1",
      {TEXTOID, UUIDOID}},
-    // The candidate comes from the live read and is already row-locked by lock_unless_held (SKIP
-    // LOCKED, done without a planned sub-select), at the version $2 that the lock found to be the
-    // newest: a TID scan, no index descent. The conditions are checked again all the same.
-    {Stmt::ConsumeApproved,
-     "UPDATE @s@.approval_gate_requests r SET status = 'consumed', consumed_at = statement_timestamp()"
-     " WHERE r.ctid = $2 AND r.id = $1 AND r.status = 'approved' AND r.approved_until > statement_timestamp()"
-     " RETURNING r.id",
-     {UUIDOID, TIDOID}},
     {Stmt::LatestRequest,
      "SELECT id, status, decided_at FROM @s@.approval_gate_requests"
      " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3"
@@ -328,13 +320,6 @@ Param p_int8(int64 v) { return {INT8OID, Int64GetDatum(v), false}; }
 Param p_bool(bool v) { return {BOOLOID, BoolGetDatum(v), false}; }
 Param p_jsonb(Datum jsonb) { return {JSONBOID, jsonb, false}; }
 Param p_oid(Oid v) { return {OIDOID, ObjectIdGetDatum(v), false}; }
-
-Param p_tid(const ItemPointerData &tid)
-{
-    auto *copy = static_cast<ItemPointerData *>(pg_call([] { return palloc(sizeof(ItemPointerData)); }));
-    *copy = tid;
-    return {TIDOID, PointerGetDatum(copy), false};
-}
 
 Param p_text_array(const std::vector<std::string> &values)
 {

@@ -17,7 +17,6 @@ namespace approval_gate {
 // Every statement the extension runs. The SQL lives in spi.cpp; "@s@" stands for the schema.
 enum class Stmt {
     LoadPolicy,
-    ConsumeApproved,
     LatestRequest,
     FindPending,
     ExpirePendingById,
@@ -94,7 +93,6 @@ std::optional<std::vector<std::string>> opt_text_array_at(uint64 row, int col);
 Param p_text_array(const std::vector<std::string> &values);
 Param p_text_array_or_null(const std::optional<std::vector<std::string>> &values);
 Param p_oid(Oid v);
-Param p_tid(const ItemPointerData &tid);
 
 // Where the extension lives and who owns it; loaded once per backend, dropped when its tables change.
 struct Installation {

@@ -2,7 +2,7 @@
 -- issue 3 "Privilege model": pinned search_path, no unpinned SECURITY DEFINER).
 -- Run by pg_prove against a database where `CREATE EXTENSION approval_gate` was done as superuser.
 BEGIN;
-SELECT plan(131);
+SELECT plan(132);
 
 -- The schema the extension was installed into (public in the test run, but never assumed).
 SELECT n.nspname AS ext_schema
@@ -32,6 +32,10 @@ SELECT col_type_is(:'ext_schema', 'approval_gate_requests', c, t, 'approval_gate
                ('consumed_at', 'timestamp with time zone'), ('escalated_to', 'uuid')) AS v(c, t);
 SELECT col_is_pk(:'ext_schema', 'approval_gate_requests', 'id', 'approval_gate_requests.id is the primary key');
 SELECT col_not_null(:'ext_schema', 'approval_gate_requests', 'request_hash', 'approval_gate_requests.request_hash is NOT NULL');
+SELECT is((SELECT collname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
+            WHERE a.attrelid = (quote_ident(:'ext_schema') || '.approval_gate_requests')::regclass
+              AND a.attname = 'request_hash'), 'C',
+          'approval_gate_requests.request_hash is COLLATE "C" (its indexes compare bytes)');
 SELECT col_not_null(:'ext_schema', 'approval_gate_requests', 'requested_by', 'approval_gate_requests.requested_by is NOT NULL');
 
 -- approval_gate_votes: one row per (request, approver) with decision and note.

@@ -38,7 +38,7 @@ SELECT is(:'r1_hash'::text,
                                    '"workspace_id":"aaaaaaaa-1111-1111-1111-000000000001"}', 'UTF8')), 'hex'),
           'the request hash is SHA-256 of the RFC 8785 object {action, context, workspace_id} (README definition)');
 SELECT results_eq(
-    format($$SELECT workspace_id, action, context, request_hash, reason, requested_by, requested_role::text COLLATE "default", status::text
+    format($$SELECT workspace_id, action, context, request_hash COLLATE "default", reason, requested_by, requested_role::text COLLATE "default", status::text
                FROM approval_gate_requests WHERE id = %L$$, :'r1'),
     format($$VALUES (%L::uuid, 'delete_workspace', %L::jsonb, %L, 'cleanup', 'agent', 'agent', 'pending')$$,
            :wa::uuid, :ctx::jsonb, :'r1_hash'),
