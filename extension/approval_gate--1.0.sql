@@ -110,12 +110,11 @@ CREATE TABLE @extschema@.approval_gate_events (
 CREATE INDEX approval_gate_events_request ON @extschema@.approval_gate_events (request_id);
 
 -- One row per workspace chain: its row lock serialises appends to that chain only. It carries the
--- newest event's seq and hash, so that one statement can advance the head and write the event.
+-- newest event's seq and hash, so an append reads nothing but the head.
 CREATE TABLE @extschema@.approval_gate_event_heads (
     workspace_id uuid   PRIMARY KEY,
     seq          bigint NOT NULL,
-    hash         text   NOT NULL,
-    prev_hash    text   NOT NULL  -- the hash before the last append: what that event's row stores
+    hash         text   NOT NULL
 );
 
 -- Every pruning of the audit log, kept forever: verification resumes from the anchor hash.
@@ -236,16 +235,6 @@ LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_prune_events';
 
--- Internal: the hash of one audit event, computed inside the statement that appends it (the
--- previous hash is only known once the chain head is locked). Keyed by approval_gate.audit_key, so
--- nobody but the owner may call it: it would otherwise sign any event a caller made up.
-CREATE FUNCTION @extschema@.approval_gate_event_hash(
-    workspace_id uuid, seq bigint, request_id uuid, action text, event text, status text, actor text,
-    actor_role name, to_workspace_id uuid, at timestamptz, prev_hash text)
-RETURNS text
-LANGUAGE c STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'approval_gate_event_hash';
-
 -- Internal: trigger functions.
 CREATE FUNCTION @extschema@.approval_gate_policies_changed()
 RETURNS trigger
@@ -345,7 +334,6 @@ REVOKE ALL ON FUNCTION
     @extschema@.approval_gate_expire(),
     @extschema@.approval_gate_verify_events(uuid),
     @extschema@.approval_gate_prune_events(uuid, bigint),
-    @extschema@.approval_gate_event_hash(uuid, bigint, uuid, text, text, text, text, name, uuid, timestamptz, text),
     @extschema@.approval_gate_policies_changed(),
     @extschema@.approval_gate_refuse_change()
 FROM PUBLIC;

@@ -46,5 +46,20 @@ SELECT approval_gate_approve((approval_gate_require('13000000-0000-0000-0000-000
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000002', 'hot_self');
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000002', 'hot_self');
 ROLLBACK;
+-- The same at REPEATABLE READ, where the transaction's snapshot predates its own writes. The
+-- consumption and the chain head, both written without a planned statement, are seen by the next
+-- call, and the head advanced five times in one transaction still links every event.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT approval_gate_set_policy('hot_self_rr', allow_self_approval => true);
+SELECT approval_gate_approve((approval_gate_require('13000000-0000-0000-0000-000000000003', 'hot_self_rr')).request_id) AS approved_in_txn;
+SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000003', 'hot_self_rr');
+SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000003', 'hot_self_rr');
+SELECT seq, event, status FROM approval_gate_events WHERE workspace_id = '13000000-0000-0000-0000-000000000003' ORDER BY seq;
+SELECT h.seq = max(e.seq) AS head_at_newest, bool_and(h.hash = e.hash) FILTER (WHERE e.seq = h.seq) AS head_hash_is_newest
+  FROM approval_gate_event_heads h JOIN approval_gate_events e USING (workspace_id)
+ WHERE h.workspace_id = '13000000-0000-0000-0000-000000000003' GROUP BY h.seq;
+SELECT count(*) AS broken FROM approval_gate_verify_events('13000000-0000-0000-0000-000000000003');
+COMMIT;
 
+SELECT approval_gate_drop_policy('hot_self_rr');
 SELECT approval_gate_drop_policy('hot_op');

@@ -2,12 +2,23 @@
 
 #include "guc.hpp"
 #include "json_text.hpp"
+#include "row_writes.hpp"
 #include "sha256.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "commands/async.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
+
+#include <cstring>
 
 #include <map>
 
@@ -68,29 +79,151 @@ void notify(const Event &e)
 
 } // namespace
 
+namespace {
+
+struct HeadColumns {
+    AttrNumber seq, hash;
+};
+
+struct EventColumns {
+    AttrNumber workspace_id, seq, request_id, action, event, status, actor, actor_role, to_workspace_id, at,
+        prev_hash, hash;
+};
+
+// Column numbers, looked up once per table rather than by name on every event.
+template <typename Columns, typename Lookup>
+const Columns &columns_for(Relation rel, Lookup lookup)
+{
+    static Oid cached_for = InvalidOid;
+    static Columns cached;
+    if (cached_for != RelationGetRelid(rel)) {
+        cached = lookup(rel);
+        cached_for = RelationGetRelid(rel);
+    }
+    return cached;
+}
+
+const HeadColumns &head_columns(Relation rel)
+{
+    return columns_for<HeadColumns>(rel, [](Relation r) {
+        return HeadColumns{column_number(r, "seq"), column_number(r, "hash")};
+    });
+}
+
+const EventColumns &event_columns(Relation rel)
+{
+    return columns_for<EventColumns>(rel, [](Relation r) {
+        auto n = [&](const char *name) { return column_number(r, name); };
+        return EventColumns{n("workspace_id"), n("seq"),        n("request_id"),      n("action"),
+                            n("event"),        n("status"),     n("actor"),           n("actor_role"),
+                            n("to_workspace_id"), n("at"),      n("prev_hash"),       n("hash")};
+    });
+}
+
+// Locks the workspace's chain head and returns it in a slot, or nullptr when the chain has not started.
+// A concurrent append is waited for; under READ COMMITTED the lock then follows it to the newest head,
+// as UPDATE would, and under REPEATABLE READ it is a serialization failure, as UPDATE's would be.
+TupleTableSlot *lock_chain_head(Relation heads, const pg_uuid_t &workspace_id)
+{
+    const Installation &inst = installation();
+    ScanKeyData key;
+    ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(const_cast<pg_uuid_t *>(&workspace_id)));
+    // As SPI would: a fresh snapshot under READ COMMITTED, the transaction's otherwise; both see this
+    // transaction's own earlier appends.
+    CommandCounterIncrement();
+    Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
+    SysScanDesc scan = systable_beginscan(heads, inst.event_heads_key, true, snapshot, 1, &key);
+    HeapTuple found = systable_getnext(scan);
+    ItemPointerData version;
+    if (found)
+        version = found->t_self;
+    systable_endscan(scan);
+    UnregisterSnapshot(snapshot);
+    if (!found)
+        return nullptr;
+    TupleTableSlot *locked = table_slot_create(heads, nullptr);
+    TM_FailureData failure;
+    int flags = IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+    TM_Result result = table_tuple_lock(heads, &version, GetActiveSnapshot(), locked, GetCurrentCommandId(true),
+                                        LockTupleNoKeyExclusive, LockWaitBlock, flags, &failure);
+    if (result == TM_Updated || result == TM_Deleted)
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("could not serialize access due to concurrent update")));
+    if (result != TM_Ok)
+        elog(ERROR, "approval_gate: unexpected result %d locking the audit chain head", static_cast<int>(result));
+    return locked;
+}
+
+// Appends the event to its workspace's chain: false when the chain has not started.
+bool append_to_chain(const Event &e, TimestampTz at)
+{
+    const Installation &inst = installation();
+    return pg_call([&] {
+        Relation heads = table_open(inst.event_heads_table, RowExclusiveLock);
+        TupleTableSlot *head = lock_chain_head(heads, e.workspace_id);
+        if (!head) {
+            table_close(heads, NoLock);
+            return false;
+        }
+        const HeadColumns &hc = head_columns(heads);
+        bool isnull;
+        ChainLink link{e.workspace_id, DatumGetInt64(slot_getattr(head, hc.seq, &isnull)) + 1, e.request_id, e.action,
+                       e.event, e.status, e.actor, e.actor_role, e.to_workspace_id, at,
+                       TextDatumGetCString(slot_getattr(head, hc.hash, &isnull))};
+        std::string hash = link_hash(link);
+
+        RowWrite head_write = begin_row_write(heads);
+        copy_row(head_write, head);
+        head_write.row->tts_values[hc.seq - 1] = Int64GetDatum(link.seq);
+        head_write.row->tts_values[hc.hash - 1] = CStringGetTextDatum(hash.c_str());
+        update_row(head_write, head);
+        end_row_write(head_write);
+        ExecDropSingleTupleTableSlot(head);
+        table_close(heads, NoLock);
+
+        Relation events = table_open(inst.events_table, RowExclusiveLock);
+        const EventColumns &ec = event_columns(events);
+        RowWrite event_write = begin_row_write(events);
+        Datum *values = event_write.row->tts_values;
+        bool *nulls = event_write.row->tts_isnull;
+        memset(nulls, 0, RelationGetDescr(events)->natts * sizeof(bool));
+        values[ec.workspace_id - 1] = uuid_datum(link.workspace_id);
+        values[ec.seq - 1] = Int64GetDatum(link.seq);
+        values[ec.request_id - 1] = uuid_datum(e.request_id);
+        values[ec.action - 1] = text_datum(link.action);
+        values[ec.event - 1] = text_datum(link.event);
+        values[ec.status - 1] = text_datum(link.status);
+        values[ec.actor - 1] = text_datum(link.actor);
+        values[ec.actor_role - 1] = DirectFunctionCall1(namein, CStringGetDatum(link.actor_role.c_str()));
+        if (link.to_workspace_id)
+            values[ec.to_workspace_id - 1] = uuid_datum(*link.to_workspace_id);
+        else
+            nulls[ec.to_workspace_id - 1] = true;
+        values[ec.at - 1] = TimestampTzGetDatum(link.at);
+        values[ec.prev_hash - 1] = text_datum(link.prev_hash);
+        values[ec.hash - 1] = text_datum(hash);
+        insert_row(event_write);
+        end_row_write(event_write);
+        table_close(events, NoLock);
+        return true;
+    });
+}
+
+} // namespace
+
 void record_event(const Event &e)
 {
-    std::vector<Param> params = {p_uuid(e.workspace_id), p_uuid(e.request_id), p_text(e.action), p_text(e.event),
-                                 p_text(e.status), p_text(e.actor), p_name(e.actor_role),
-                                 p_uuid_or_null(e.to_workspace_id), p_timestamptz(GetCurrentTimestamp())};
-    if (run(Stmt::AppendEvent, params) == 0) {
-        // The workspace's first event: start its chain, or find the one a concurrent first event started.
+    TimestampTz at = GetCurrentTimestamp();
+    if (!append_to_chain(e, at)) {
+        // The workspace's first event: start its chain, or wait for the one a concurrent first event
+        // is starting (ON CONFLICT DO NOTHING), then append.
         run(Stmt::StartEventChain, {p_uuid(e.workspace_id), p_text(genesis_hash)});
-        if (run(Stmt::AppendEvent, params) == 0)
+        if (!append_to_chain(e, at))
             fail(ERRCODE_T_R_SERIALIZATION_FAILURE,
                  "could not start the audit chain of workspace " + uuid_to_string(e.workspace_id),
                  "retry the transaction");
     }
     notify(e);
-}
-
-std::string event_hash(const pg_uuid_t &workspace_id, int64 seq, const std::optional<pg_uuid_t> &request_id,
-                       const std::string &action, const std::string &event, const std::string &status,
-                       const std::string &actor, const std::string &actor_role,
-                       const std::optional<pg_uuid_t> &to_workspace_id, TimestampTz at, const std::string &prev_hash)
-{
-    return link_hash({workspace_id, seq, request_id, action, event, status, actor, actor_role, to_workspace_id, at,
-                      prev_hash});
 }
 
 namespace {

@@ -24,12 +24,6 @@ struct Event {
 // Needs an open GateScope.
 void record_event(const Event &e);
 
-// The hash (or HMAC) that chains one event to the previous one; approval_gate_event_hash in SQL.
-std::string event_hash(const pg_uuid_t &workspace_id, int64 seq, const std::optional<pg_uuid_t> &request_id,
-                       const std::string &action, const std::string &event, const std::string &status,
-                       const std::string &actor, const std::string &actor_role,
-                       const std::optional<pg_uuid_t> &to_workspace_id, TimestampTz at, const std::string &prev_hash);
-
 struct ChainBreak {
     pg_uuid_t workspace_id;
     int64 seq;

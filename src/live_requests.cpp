@@ -1,14 +1,13 @@
 #include "live_requests.hpp"
 
+#include "row_writes.hpp"
+
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "commands/trigger.h"
-#include "executor/executor.h"
-#include "nodes/makefuncs.h"
 #include "catalog/pg_collation.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -31,16 +30,7 @@ struct Columns {
 
 Columns columns_of(Relation rel)
 {
-    TupleDesc desc = RelationGetDescr(rel);
-    auto number = [&](const char *name) -> AttrNumber {
-        for (int i = 0; i < desc->natts; i++) {
-            Form_pg_attribute attr = TupleDescAttr(desc, i);
-            if (!attr->attisdropped && strcmp(NameStr(attr->attname), name) == 0)
-                return attr->attnum;
-        }
-        elog(ERROR, "approval_gate: approval_gate_requests has no column %s", name);
-        return InvalidAttrNumber;
-    };
+    auto number = [&](const char *name) { return column_number(rel, name); };
     return {number("id"),         number("workspace_id"),   number("action"),
             number("request_hash"), number("status"),       number("expires_at"),
             number("approved_until"), number("decided_at"), number("consumed_at")};
@@ -134,51 +124,20 @@ bool consume_unless_held(const Consumable &approval)
                                             LockTupleExclusive, LockWaitSkip, 0, &failure);
         bool consumable = false;
         if (result == TM_Ok) {
-            bool isnull;
-            Datum until = slot_getattr(locked, col.approved_until, &isnull);
-            consumable = text_equals(slot_getattr(locked, col.status, &isnull), "approved") && !isnull &&
+            bool status_null, until_null;
+            Datum status = slot_getattr(locked, col.status, &status_null);
+            Datum until = slot_getattr(locked, col.approved_until, &until_null);
+            consumable = !status_null && text_equals(status, "approved") && !until_null &&
                          DatumGetTimestampTz(until) > now;
         }
         if (consumable) {
-            // What UPDATE ... SET status = 'consumed', consumed_at = statement_timestamp() does, through
-            // the executor's own single-row path (the one logical replication applies changes with):
-            // constraints, index entries and row triggers included, without planning a statement.
-            EState *estate = CreateExecutorState();
-            RangeTblEntry *rte = makeNode(RangeTblEntry);
-            rte->rtekind = RTE_RELATION;
-            rte->relid = RelationGetRelid(rel);
-            rte->relkind = rel->rd_rel->relkind;
-            rte->rellockmode = RowExclusiveLock;
-            ExecInitRangeTable(estate, list_make1(rte));
-            ResultRelInfo *target = makeNode(ResultRelInfo);
-            InitResultRelInfo(target, rel, 1, nullptr, 0);
-            estate->es_output_cid = GetCurrentCommandId(true);
-            estate->es_snapshot = GetActiveSnapshot();
-            ExecOpenIndices(target, false);
-            AfterTriggerBeginQuery();
-
-            TupleDesc desc = RelationGetDescr(rel);
-            TupleTableSlot *updated = ExecInitExtraTupleSlot(estate, desc, &TTSOpsVirtual);
-            slot_getallattrs(locked);
-            ExecClearTuple(updated);
-            memcpy(updated->tts_values, locked->tts_values, desc->natts * sizeof(Datum));
-            memcpy(updated->tts_isnull, locked->tts_isnull, desc->natts * sizeof(bool));
-            updated->tts_values[col.status - 1] = CStringGetTextDatum("consumed");
-            updated->tts_values[col.consumed_at - 1] = TimestampTzGetDatum(now);
-            updated->tts_isnull[col.consumed_at - 1] = false;
-            ExecStoreVirtualTuple(updated);
-
-            EPQState epq;
-            EvalPlanQualInit(&epq, estate, nullptr, NIL, -1);
-            ExecSimpleRelationUpdate(target, estate, &epq, locked, updated);
-            EvalPlanQualEnd(&epq);
-
-            AfterTriggerEndQuery(estate);
-            ExecCloseIndices(target);
-            ExecResetTupleTable(estate->es_tupleTable, false);
-            FreeExecutorState(estate);
-            // Visible to every later statement of this transaction, as after an SPI statement.
-            CommandCounterIncrement();
+            RowWrite w = begin_row_write(rel);
+            copy_row(w, locked);
+            w.row->tts_values[col.status - 1] = CStringGetTextDatum("consumed");
+            w.row->tts_values[col.consumed_at - 1] = TimestampTzGetDatum(now);
+            w.row->tts_isnull[col.consumed_at - 1] = false;
+            update_row(w, locked);
+            end_row_write(w);
         }
         ExecDropSingleTupleTableSlot(locked);
         table_close(rel, NoLock);

@@ -116,22 +116,8 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " ON CONFLICT (workspace_id) DO UPDATE SET parent_id = EXCLUDED.parent_id",
      {UUIDOID, UUIDOID}},
     {Stmt::DeleteParent, "DELETE FROM @s@.approval_gate_workspaces WHERE workspace_id = $1", {UUIDOID}},
-    // Advances the chain head and writes the event in one statement. The hash is computed inside it
-    // from the head's hash as locked (after any wait, EvalPlanQual recomputes it from the newer head).
-    {Stmt::AppendEvent,
-     "WITH head AS ("
-     "    UPDATE @s@.approval_gate_event_heads h"
-     "       SET seq = h.seq + 1, prev_hash = h.hash,"
-     "           hash = @s@.approval_gate_event_hash($1, h.seq + 1, $2, $3, $4, $5, $6, $7, $8, $9, h.hash)"
-     "     WHERE h.workspace_id = $1"
-     "    RETURNING h.seq, h.prev_hash, h.hash)"
-     " INSERT INTO @s@.approval_gate_events"
-     "       (workspace_id, seq, request_id, action, event, status, actor, actor_role, to_workspace_id, at,"
-     "        prev_hash, hash)"
-     " SELECT $1, head.seq, $2, $3, $4, $5, $6, $7, $8, $9, head.prev_hash, head.hash FROM head",
-     {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, UUIDOID, TIMESTAMPTZOID}},
     {Stmt::StartEventChain,
-     "INSERT INTO @s@.approval_gate_event_heads (workspace_id, seq, hash, prev_hash) VALUES ($1, 0, $2, $2)"
+     "INSERT INTO @s@.approval_gate_event_heads (workspace_id, seq, hash) VALUES ($1, 0, $2)"
      " ON CONFLICT (workspace_id) DO NOTHING",
      {UUIDOID, TEXTOID}},
     {Stmt::EventHash,
@@ -241,6 +227,9 @@ void load_installation()
         loaded.policies_table = get_relname_relid("approval_gate_policies", schema_oid);
         loaded.requests_table = get_relname_relid("approval_gate_requests", schema_oid);
         loaded.live_requests_index = get_relname_relid("approval_gate_requests_live", schema_oid);
+        loaded.events_table = get_relname_relid("approval_gate_events", schema_oid);
+        loaded.event_heads_table = get_relname_relid("approval_gate_event_heads", schema_oid);
+        loaded.event_heads_key = get_relname_relid("approval_gate_event_heads_pkey", schema_oid);
     });
     current = loaded;
     installation_valid = true;

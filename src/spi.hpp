@@ -33,7 +33,6 @@ enum class Stmt {
     ParentCycle,
     UpsertParent,
     DeleteParent,
-    AppendEvent,
     StartEventChain,
     EventHash,
     ReadEvents,
@@ -102,6 +101,9 @@ struct Installation {
     Oid policies_table = InvalidOid;
     Oid requests_table = InvalidOid;
     Oid live_requests_index = InvalidOid;
+    Oid events_table = InvalidOid;
+    Oid event_heads_table = InvalidOid;
+    Oid event_heads_key = InvalidOid;
 };
 const Installation &installation();
 

@@ -10,8 +10,6 @@
 #include "request_hash.hpp"
 #include "spi.hpp"
 
-#include <limits>
-
 extern "C" {
 #include "access/htup_details.h"
 #include "commands/trigger.h"
@@ -470,21 +468,6 @@ Datum approval_gate_verify_events(PG_FUNCTION_ARGS)
             }
         });
         return (Datum)0;
-    });
-}
-
-PG_FUNCTION_INFO_V1(approval_gate_event_hash);
-Datum approval_gate_event_hash(PG_FUNCTION_ARGS)
-{
-    return sql_entry([&]() -> Datum {
-        constexpr size_t unbounded = std::numeric_limits<size_t>::max();
-        auto text_or_empty = [&](int n) { return arg_opt_text(fcinfo, n, "", unbounded).value_or(std::string()); };
-        if (PG_ARGISNULL(1) || PG_ARGISNULL(7) || PG_ARGISNULL(9))
-            fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "seq, actor_role and at must not be NULL");
-        return text_datum(event_hash(arg_uuid(fcinfo, 0, "workspace_id"), PG_GETARG_INT64(1), arg_opt_uuid(fcinfo, 2),
-                                     text_or_empty(3), text_or_empty(4), text_or_empty(5), text_or_empty(6),
-                                     NameStr(*PG_GETARG_NAME(7)), arg_opt_uuid(fcinfo, 8), PG_GETARG_TIMESTAMPTZ(9),
-                                     text_or_empty(10)));
     });
 }
 

@@ -226,15 +226,14 @@ SELECT cmp_ok((SELECT count(*)::int FROM ext_functions
                 WHERE proname LIKE 'approval\_gate\_%' AND pronamespace = :'ext_schema'::regnamespace), '>=', 15,
               'the extension owns at least the 15 documented approval_gate_* functions (the checks below are not vacuous)');
 -- The hot entry points pin search_path in C around the SQL they run (README, Identity and
--- security); 02_privileges runs them under a hijacked search_path to show it. The internal event
--- hash runs no SQL at all and is called once per audit event. Every other function pins it with a
--- SET clause.
+-- security); 02_privileges runs them under a hijacked search_path to show it. Every other function
+-- pins it with a SET clause.
 SELECT set_eq(
     $$SELECT proname::text FROM ext_functions
        WHERE NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
     ARRAY['approval_gate_require', 'approval_gate_consume', 'approval_gate_request_hash',
-          'approval_gate_canonical_json', 'approval_gate_event_hash'],
-    'every function of the extension pins search_path = pg_catalog, pg_temp, except the four hot ones that pin it in C and the SQL-free event hash');
+          'approval_gate_canonical_json'],
+    'every function of the extension pins search_path = pg_catalog, pg_temp, except the four hot ones that pin it in C');
 SELECT is_empty(
     $$SELECT oid::regprocedure FROM ext_functions
        WHERE prosecdef AND NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,

@@ -1,0 +1,38 @@
+// Single-row writes through the executor's own replication path (ExecSimpleRelationInsert and
+// ExecSimpleRelationUpdate, what logical replication applies rows with): NOT NULL constraints,
+// index entries, replica identity and row triggers included, without planning a statement. The
+// two hot writers (consuming an approval, appending an audit event) use them; everything else is
+// plain SQL. These are PostgreSQL calls: make them inside pg_call. An error leaves the cleanup to
+// the transaction's abort, as it does for any statement.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "executor/executor.h"
+#include "utils/rel.h"
+}
+
+namespace approval_gate {
+
+struct RowWrite {
+    EState *estate;
+    ResultRelInfo *target;
+    TupleTableSlot *row;  // a virtual slot of the table's row type for the caller to fill
+};
+
+// The number of a column, by name; ERROR if the table has no such column.
+AttrNumber column_number(Relation rel, const char *name);
+
+// rel must be open with RowExclusiveLock.
+RowWrite begin_row_write(Relation rel);
+// Copies every column of a tuple into w.row, to be changed before update_row.
+void copy_row(RowWrite &w, TupleTableSlot *from);
+void insert_row(RowWrite &w);
+// locked: the newest version of the row, row-locked by this transaction.
+void update_row(RowWrite &w, TupleTableSlot *locked);
+// Fires queued AFTER row triggers, closes the indexes; then makes the writes visible to the
+// transaction's next commands, as the end of an SPI statement does.
+void end_row_write(RowWrite &w);
+
+} // namespace approval_gate
