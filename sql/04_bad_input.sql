@@ -34,7 +34,7 @@ BEGIN
         END IF;
     END LOOP;
     RETURN regexp_replace(result || ' |' || coalesce(nullif(delta, ''), ' nothing written'),
-                          '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}', '<request-id>', 'g');
+                          '[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}', '<request-id>', 'g');
 END
 $$;
 

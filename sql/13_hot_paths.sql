@@ -61,5 +61,13 @@ SELECT h.seq = max(e.seq) AS head_at_newest, bool_and(h.hash = e.hash) FILTER (W
 SELECT count(*) AS broken FROM approval_gate_verify_events('13000000-0000-0000-0000-000000000003');
 COMMIT;
 
+-- Request ids are version 7 UUIDs: their first 48 bits are the Unix milliseconds of their creation, so
+-- the primary-key entries that every consumption writes again stay together (README, Performance).
+SELECT count(*) AS requests,
+       bool_and(substr(id::text, 15, 1) = '7' AND substr(id::text, 20, 1) IN ('8', '9', 'a', 'b')) AS version_7,
+       bool_and(abs(('x' || lpad(substr(replace(id::text, '-', ''), 1, 12), 16, '0'))::bit(64)::bigint
+                    - (extract(epoch FROM created_at) * 1000)::bigint) < 1000) AS prefix_is_creation_ms
+  FROM approval_gate_requests WHERE workspace_id = '13000000-0000-0000-0000-000000000003';
+
 SELECT approval_gate_drop_policy('hot_self_rr');
 SELECT approval_gate_drop_policy('hot_op');
