@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # approval_gate benchmark: one command, one throwaway cluster, one table. See bench/README.md.
 #
-#   ./bench/run.sh                      # defaults: 10 s per scenario, about 6-8 minutes in all
+#   ./bench/run.sh                      # defaults: 10 s per scenario, about 10 minutes in all
 #   BENCH_SECONDS=30 ./bench/run.sh     # longer runs
 #
 # Environment (all optional):
@@ -11,7 +11,8 @@
 #   BENCH_HOT_APPROVER_RATE=1000  approvals attempted per second during the contended scenario
 #   BENCH_HISTORY_ROWS=1000000  historical requests inserted before the second phase
 #   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
-#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 10000 per second of run)
+#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 25000 per second of run)
+#   BENCH_RATIO_SECONDS=3 BENCH_RATIO_ROUNDS=2  the interleaved runs behind the target ratios
 #   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
 #   BENCH_PERF=1                profile every phase-1 run system-wide with perf (results/perf/*.txt)
 #   BENCH_KEEP=1                keep the cluster directory (logs, pgbench logs) after the run
@@ -27,7 +28,7 @@ HOT_RATE=${BENCH_HOT_APPROVER_RATE:-1000}
 HISTORY_ROWS=${BENCH_HISTORY_ROWS:-1000000}
 MEM_CALLS=${BENCH_MEM_CALLS:-1000000}
 MEM_WRITE_CALLS=${BENCH_MEM_WRITE_CALLS:-100000}
-CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((10000 * T))}
+CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((25000 * T))}
 PLPGSQL_SUPPLY=${BENCH_PLPGSQL_SUPPLY:-$((10000 * T))}
 SYNC=${BENCH_SYNCHRONOUS_COMMIT:-off}
 PGBIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
@@ -171,6 +172,7 @@ percentiles() { # files... -> "median_ms p99_ms"
 }
 
 LAST_TX=0
+LAST_TPS=0
 RUN_T=$T   # seconds of the current pgbench run
 SEG=1      # which run of a scenario/phase pair this is
 bench() { # name phase user clients jobs script [check-sql-before-after]
@@ -199,6 +201,7 @@ bench() { # name phase user clients jobs script [check-sql-before-after]
     lat=$(percentiles "$prefix".[0-9]*)
     [ -n "$tps" ] || { tps=0; tx=0; }
     LAST_TX=$tx
+    LAST_TPS=$tps
     printf '%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$phase" "$c" "$tps" "${lat% *}" "${lat#* }" "$tx" "$wal" \
         "$errors" "$prefix" >>"$RES"
     log "    $name [$phase #$SEG, ${RUN_T}s] c=$c tps=$tps tx=$tx median/p99(ms)=$lat wal=$wal B errors=$errors"
@@ -302,6 +305,46 @@ for sc in sc_ungated sc_dedup sc_consume sc_cycle sc_contended; do
     pair $sc
 done
 
+# ---------------------------------------------------------------------------------------------
+# The target ratios, each from its baseline and scenario interleaved on bench_empty (baseline,
+# scenario, scenario, baseline; RATIO_ROUNDS times, RATIO_T seconds a run). This machine's
+# throughput drifts by 10-20% within minutes, which single runs minutes apart would put into the
+# ratio; interleaved runs share the drift. Phase "paired" in the table.
+# ---------------------------------------------------------------------------------------------
+RATIO_T=${BENCH_RATIO_SECONDS:-3}
+RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-2}
+ROUNDS=$WORK/rounds.tsv   # target round baseline_tps scenario_tps
+: >"$ROUNDS"
+versus() { # target baseline-label baseline-script scenario-label scenario-script
+    local r b s
+    use empty
+    RUN_T=$RATIO_T
+    for ((r = 1; r <= RATIO_ROUNDS; r++)); do
+        SEG=$r
+        bench "$2" paired bench_agent "$CLIENTS" "$JOBS" "$3"; b=$LAST_TPS
+        bench "$4" paired bench_agent "$CLIENTS" "$JOBS" "$5"; s=$LAST_TPS
+        bench "$4" paired bench_agent "$CLIENTS" "$JOBS" "$5"; s="$s $LAST_TPS"
+        bench "$2" paired bench_agent "$CLIENTS" "$JOBS" "$3"; b="$b $LAST_TPS"
+        printf '%s\t%s\t%s\t%s\n' "$1" "$r" "$b" "$s" >>"$ROUNDS"
+    done
+    RUN_T=$T
+    SEG=1
+}
+log "target ratios: baseline and scenario interleaved, $RATIO_ROUNDS rounds of ${RATIO_T} s runs"
+versus ungated "SELECT 1" select1.sql "approval_gate ungated" ext_ungated.sql
+versus dedup_plpgsql "plpgsql pending dedup" plpgsql_dedup.sql "approval_gate pending dedup" ext_dedup.sql
+versus dedup_app "app-side pending dedup" app_dedup.sql "approval_gate pending dedup" ext_dedup.sql
+c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
+versus consume "UPDATE by pk" update.sql "approval_gate consume" ext_consume.sql
+check "approval_gate consume" paired "consumed $(($(count_ext bench_consume consumed) - c0)); supply left $(count_ext bench_consume approved); pending created (supply ran out) $(($(count_ext bench_consume pending) - p0))"
+# A target's ratio: its scenario runs' mean TPS over its baseline runs' mean; per round, the same over
+# that round's two runs of each.
+SPREAD=$WORK/spread.tsv   # target ratio lowest-round highest-round
+awk -F'\t' '{ split($3, b, " "); split($4, s, " "); r = (s[1] + s[2]) / (b[1] + b[2]);
+              sb[$1] += b[1] + b[2]; ss[$1] += s[1] + s[2];
+              if (!($1 in lo) || r < lo[$1]) lo[$1] = r; if (!($1 in hi) || r > hi[$1]) hi[$1] = r }
+            END { for (t in lo) printf "%s\t%.4f\t%.2f\t%.2f\n", t, ss[t] / sb[t], lo[t], hi[t] }' "$ROUNDS" >"$SPREAD"
+
 # One row per scenario and phase: TPS is the mean of its runs, the rest is summed or pooled.
 AGG=$WORK/aggregate.tsv
 : >"$AGG"
@@ -376,7 +419,7 @@ fi
         "PostgreSQL $(q "SHOW server_version"), commit $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
         "(at the end of the run), $BUILD_NOTE"
     echo "pgbench -M prepared -T $T, -c $CLIENTS -j $JOBS (contended: -c $HOT_CLIENTS)," \
-        "synchronous_commit=$SYNC, autovacuum off. Phase history: a copy of the database plus $HISTORY_ROWS historical rows in approval_gate_requests; each approval_gate scenario (and SELECT 1) runs empty, history, history, empty for $(((T + 1) / 2)) s each, TPS is the mean of its two runs."
+        "synchronous_commit=$SYNC, autovacuum off. Phase history: a copy of the database plus $HISTORY_ROWS historical rows in approval_gate_requests; each approval_gate scenario (and SELECT 1) runs empty, history, history, empty for $(((T + 1) / 2)) s each, TPS is the mean of its two runs. Phase paired: the interleaved runs behind the target ratios (baseline, scenario, scenario, baseline; $RATIO_ROUNDS rounds of $RATIO_T s), on bench_empty."
     echo
     awk -F'\t' -v checks="$CHECKS" '
         function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "-" }
@@ -390,11 +433,12 @@ fi
             s = name[i]; ph = phase[i]
             vs1 = vsu = vspl = vsapp = hist = ""
             if (s ~ /^approval_gate ungated/ || s ~ /^plpgsql ungated/ || s ~ /dedup/) vs1 = ratio(tps[i], T["SELECT 1|" ph])
-            if (s ~ /consume|cycle|contended/) vsu = ratio(tps[i], T["UPDATE by pk|empty"])
-            if (s == "approval_gate ungated") vspl = ratio(tps[i], T["plpgsql ungated|empty"])
-            if (s == "approval_gate pending dedup") { vspl = ratio(tps[i], T["plpgsql pending dedup|empty"]);
-                                                      vsapp = ratio(tps[i], T["app-side pending dedup|empty"]) }
-            if (s == "approval_gate consume") vspl = ratio(tps[i], T["plpgsql consume|empty"])
+            bp = (ph == "paired") ? "paired" : "empty"
+            if (s ~ /consume|cycle|contended/) vsu = ratio(tps[i], T["UPDATE by pk|" bp])
+            if (s == "approval_gate ungated" && ph != "paired") vspl = ratio(tps[i], T["plpgsql ungated|empty"])
+            if (s == "approval_gate pending dedup") { vspl = ratio(tps[i], T["plpgsql pending dedup|" bp]);
+                                                      vsapp = ratio(tps[i], T["app-side pending dedup|" bp]) }
+            if (s == "approval_gate consume" && ph != "paired") vspl = ratio(tps[i], T["plpgsql consume|empty"])
             if (s == "approval_gate full cycle") vspl = ratio(tps[i], T["plpgsql full cycle|empty"])
             if (ph == "history") hist = ratio(tps[i], T[s "|empty"])
             w = (tx[i] > 0) ? sprintf("%.1f", wal[i] / tx[i]) : "-"
@@ -405,23 +449,29 @@ fi
     echo
     echo "## Targets (goals, not assertions)"
     echo
-    awk -F'\t' '
+    echo "The four ratios against baselines come from the interleaved (paired) runs; in brackets, the lowest and"
+    echo "highest of the $RATIO_ROUNDS rounds. The history ratios come from the empty/history pairs."
+    echo
+    awk -F'\t' -v spread="$SPREAD" '
         function ratio(a, b) { return (b > 0) ? a / b : 0 }
         function row(what, measured, goal, ok) { printf "| %s | %s | %s | %s |\n", what, measured, goal, ok ? "PASS" : "MISS" }
+        function paired(what, t, goal) { r = PR[t] + 0;
+          row(what, sprintf("%.2fx (%s)", r, SP[t]), sprintf(">= %sx", goal), r >= goal) }
+        BEGIN { while ((getline line < spread) > 0) { split(line, f, "\t"); PR[f[1]] = f[2]; SP[f[1]] = f[3] "-" f[4] } }
         { T[$1 "|" $2] = $4; TX[$1 "|" $2] = $7; W[$1 "|" $2] = $8 }
         END {
           print "| target | measured | goal | result |"
           print "| --- | ---: | ---: | --- |"
-          r = ratio(T["approval_gate ungated|empty"], T["SELECT 1|empty"]); row("ungated passthrough vs SELECT 1", sprintf("%.2fx", r), ">= 0.70x", r >= 0.7)
+          paired("ungated passthrough vs SELECT 1", "ungated", 0.7)
           split("empty history", P, " ")
           for (k = 1; k <= 2; k++) {
             key = "approval_gate pending dedup|" P[k]
             b = (TX[key] > 0) ? W[key] / TX[key] : 999
             row("pending dedup: WAL per transaction (" P[k] ")", sprintf("%.3f B (%d B in %d tx)", b, W[key], TX[key]), "no WAL (< 1 B/tx)", b < 1)
           }
-          r = ratio(T["approval_gate pending dedup|empty"], T["plpgsql pending dedup|empty"]); row("pending dedup vs PL/pgSQL", sprintf("%.2fx", r), ">= 2x", r >= 2)
-          r = ratio(T["approval_gate pending dedup|empty"], T["app-side pending dedup|empty"]); row("pending dedup vs app-side", sprintf("%.2fx", r), ">= 3x", r >= 3)
-          r = ratio(T["approval_gate consume|empty"], T["UPDATE by pk|empty"]); row("consume vs bare UPDATE", sprintf("%.2fx", r), ">= 0.80x", r >= 0.8)
+          paired("pending dedup vs PL/pgSQL", "dedup_plpgsql", 2)
+          paired("pending dedup vs app-side", "dedup_app", 3)
+          paired("consume vs bare UPDATE", "consume", 0.8)
           n = split("approval_gate ungated|approval_gate pending dedup|approval_gate consume|approval_gate full cycle|approval_gate contended (10 keys)", S, "|")
           for (k = 1; k <= n; k++) {
             r = ratio(T[S[k] "|history"], T[S[k] "|empty"])
