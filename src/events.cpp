@@ -90,29 +90,16 @@ struct EventColumns {
         prev_hash, hash;
 };
 
-// Column numbers, looked up once per table rather than by name on every event.
-template <typename Columns, typename Lookup>
-const Columns &columns_for(Relation rel, Lookup lookup)
-{
-    static Oid cached_for = InvalidOid;
-    static Columns cached;
-    if (cached_for != RelationGetRelid(rel)) {
-        cached = lookup(rel);
-        cached_for = RelationGetRelid(rel);
-    }
-    return cached;
-}
-
 const HeadColumns &head_columns(Relation rel)
 {
-    return columns_for<HeadColumns>(rel, [](Relation r) {
+    return cached_columns<HeadColumns>(rel, [](Relation r) {
         return HeadColumns{column_number(r, "seq"), column_number(r, "hash")};
     });
 }
 
 const EventColumns &event_columns(Relation rel)
 {
-    return columns_for<EventColumns>(rel, [](Relation r) {
+    return cached_columns<EventColumns>(rel, [](Relation r) {
         auto n = [&](const char *name) { return column_number(r, name); };
         return EventColumns{n("workspace_id"), n("seq"),        n("request_id"),      n("action"),
                             n("event"),        n("status"),     n("actor"),           n("actor_role"),

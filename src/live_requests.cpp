@@ -28,24 +28,14 @@ struct Columns {
     AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until, decided_at, consumed_at;
 };
 
-Columns columns_of(Relation rel)
-{
-    auto number = [&](const char *name) { return column_number(rel, name); };
-    return {number("id"),         number("workspace_id"),   number("action"),
-            number("request_hash"), number("status"),       number("expires_at"),
-            number("approved_until"), number("decided_at"), number("consumed_at")};
-}
-
 // Column numbers, looked up once per requests table rather than by name on every call.
 const Columns &columns_for(Relation rel)
 {
-    static Oid cached_for = InvalidOid;
-    static Columns cached;
-    if (cached_for != RelationGetRelid(rel)) {
-        cached = columns_of(rel);
-        cached_for = RelationGetRelid(rel);
-    }
-    return cached;
+    return cached_columns<Columns>(rel, [](Relation r) {
+        auto n = [&](const char *name) { return column_number(r, name); };
+        return Columns{n("id"),         n("workspace_id"), n("action"),     n("request_hash"), n("status"),
+                       n("expires_at"), n("approved_until"), n("decided_at"), n("consumed_at")};
+    });
 }
 
 bool text_equals(Datum value, const std::string &expected)

@@ -24,6 +24,20 @@ struct RowWrite {
 // The number of a column, by name; ERROR if the table has no such column.
 AttrNumber column_number(Relation rel, const char *name);
 
+// A table's column numbers, found by lookup(rel) once per table rather than by name on every row
+// (one cache per call site: each lambda is its own Lookup type).
+template <typename Columns, typename Lookup>
+const Columns &cached_columns(Relation rel, Lookup lookup)
+{
+    static Oid cached_for = InvalidOid;
+    static Columns cached;
+    if (cached_for != RelationGetRelid(rel)) {
+        cached = lookup(rel);
+        cached_for = RelationGetRelid(rel);
+    }
+    return cached;
+}
+
 // rel must be open with RowExclusiveLock.
 RowWrite begin_row_write(Relation rel);
 // Copies every column of a tuple into w.row, to be changed before update_row.
