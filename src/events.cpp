@@ -19,7 +19,6 @@ extern "C" {
 }
 
 #include <cstring>
-
 #include <map>
 
 namespace approval_gate {
@@ -76,10 +75,6 @@ void notify(const Event &e)
     });
     pg_call([&] { Async_Notify("approval_gate", payload.c_str()); });
 }
-
-} // namespace
-
-namespace {
 
 struct HeadColumns {
     AttrNumber seq, hash;
