@@ -36,6 +36,35 @@ INSERT INTO approval_gate_events SELECT * FROM saved WHERE seq = 5;
 RESET session_replication_role;
 SELECT count(*) AS broken FROM approval_gate_verify_events();
 
+-- Without an audit key anyone can recompute a SHA-256 link (README, The audit log), so a forger can
+-- rewrite the newest event, or add one, with hashes that chain. The chain head, which records the
+-- newest event's seq and hash, catches both.
+CREATE FUNCTION pg_temp.link_hash(e approval_gate_events, forged_actor text) RETURNS text LANGUAGE sql AS $$
+    SELECT encode(sha256(convert_to(approval_gate_canonical_json(jsonb_build_object(
+        'action', e.action, 'actor', forged_actor, 'actor_role', e.actor_role::text,
+        'at', ((extract(epoch FROM e.at) - extract(epoch FROM timestamptz '2000-01-01 00:00:00+00')) * 1000000)::bigint::text,
+        'event', e.event::text, 'prev_hash', e.prev_hash, 'request_id', e.request_id::text, 'seq', e.seq::text,
+        'status', e.status, 'to_workspace_id', e.to_workspace_id::text, 'workspace_id', e.workspace_id::text)), 'UTF8')), 'hex')
+$$;
+-- The recomputation is the README's definition: it reproduces every stored hash.
+SELECT bool_and(pg_temp.link_hash(e, e.actor) = e.hash) AS recomputed_hashes_match FROM approval_gate_events e;
+CREATE TEMP TABLE saved_b AS SELECT * FROM approval_gate_events WHERE workspace_id = 'b0000000-0000-0000-0000-00000000000b';
+SET session_replication_role = replica;
+UPDATE approval_gate_events e SET actor = 'forged', hash = pg_temp.link_hash(e, 'forged')
+ WHERE workspace_id = 'b0000000-0000-0000-0000-00000000000b';
+SELECT * FROM approval_gate_verify_events('b0000000-0000-0000-0000-00000000000b');
+DELETE FROM approval_gate_events WHERE workspace_id = 'b0000000-0000-0000-0000-00000000000b';
+INSERT INTO approval_gate_events SELECT * FROM saved_b;
+INSERT INTO approval_gate_events
+SELECT workspace_id, seq + 1, request_id, action, event, status, 'forged', actor_role, to_workspace_id, at, hash, hash
+  FROM saved_b;
+UPDATE approval_gate_events e SET hash = pg_temp.link_hash(e, 'forged')
+ WHERE workspace_id = 'b0000000-0000-0000-0000-00000000000b' AND seq = 2;
+SELECT * FROM approval_gate_verify_events('b0000000-0000-0000-0000-00000000000b');
+DELETE FROM approval_gate_events WHERE workspace_id = 'b0000000-0000-0000-0000-00000000000b' AND seq = 2;
+RESET session_replication_role;
+SELECT count(*) AS broken FROM approval_gate_verify_events();
+
 -- With approval_gate.audit_key set, new links are HMACs: the key is needed to verify them.
 SET approval_gate.audit_key = 'k3y';
 SELECT (approval_gate_require('c0000000-0000-0000-0000-00000000000c', 'a_op')).outcome;

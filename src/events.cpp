@@ -280,14 +280,22 @@ std::vector<ChainBreak> verify_chains(const std::optional<pg_uuid_t> &workspace_
         expected_prev = stored_hash;
         expected_seq = l.seq + 1;
     }
-    // Events removed from the end of a chain leave the head ahead of the last event.
+    // The head records the newest event's seq and hash: events removed from the end of a chain leave
+    // it ahead of the last event, and an event rewritten or added at the end (its hash recomputed, as
+    // anyone can without an audit key) no longer matches it.
     uint64 heads = run(Stmt::ReadEventHeads, {p_uuid_or_null(workspace_id)});
     for (uint64 row = 0; row < heads; row++) {
         pg_uuid_t ws = uuid_at(row, 1);
         int64 head_seq = int_at(row, 2);
         int64 last_seq = is_null(row, 3) ? 0 : int_at(row, 3);
-        if (!broken[uuid_to_string(ws)] && last_seq < head_seq)
+        if (broken[uuid_to_string(ws)])
+            continue;
+        if (last_seq < head_seq)
             breaks.push_back({ws, last_seq + 1, "event " + std::to_string(last_seq + 1) + " is missing"});
+        else if (last_seq > head_seq)
+            breaks.push_back({ws, head_seq + 1, "event " + std::to_string(head_seq + 1) + " is past the chain head"});
+        else if (head_seq > 0 && text_at(row, 5) != text_at(row, 4))
+            breaks.push_back({ws, head_seq, "the newest event does not match the chain head"});
     }
     return breaks;
 }

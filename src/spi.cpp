@@ -131,7 +131,9 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      {UUIDOID}, false},
     {Stmt::ReadEventHeads,
      "SELECT h.workspace_id, h.seq, (SELECT max(e.seq) FROM @s@.approval_gate_events e"
-     "                                WHERE e.workspace_id = h.workspace_id)"
+     "                                WHERE e.workspace_id = h.workspace_id),"
+     "       h.hash, (SELECT e.hash FROM @s@.approval_gate_events e"
+     "                 WHERE e.workspace_id = h.workspace_id AND e.seq = h.seq)"
      "  FROM @s@.approval_gate_event_heads h WHERE $1::uuid IS NULL OR h.workspace_id = $1"
      " ORDER BY h.workspace_id",
      {UUIDOID}, false},
