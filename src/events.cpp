@@ -110,10 +110,7 @@ TupleTableSlot *lock_chain_head(Relation heads, const pg_uuid_t &workspace_id)
     const Installation &inst = installation();
     ScanKeyData key;
     ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(const_cast<pg_uuid_t *>(&workspace_id)));
-    // As SPI would: a fresh snapshot under READ COMMITTED, the transaction's otherwise; both see this
-    // transaction's own earlier appends.
-    CommandCounterIncrement();
-    Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
+    Snapshot snapshot = register_statement_snapshot();
     SysScanDesc scan = systable_beginscan(heads, inst.event_heads_key, true, snapshot, 1, &key);
     HeapTuple found = systable_getnext(scan);
     ItemPointerData version;

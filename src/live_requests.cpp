@@ -59,9 +59,7 @@ LiveRequests read_live_requests(const GateKey &key)
         ScanKeyInit(&scan_key, col.request_hash, BTEqualStrategyNumber, F_TEXTEQ,
                     PointerGetDatum(cstring_to_text_with_len(key.request_hash.data(), (int)key.request_hash.size())));
         scan_key.sk_collation = C_COLLATION_OID;  // the column's, and so the index's
-        // As SPI would: a fresh snapshot under READ COMMITTED, the transaction's otherwise.
-        CommandCounterIncrement();
-        Snapshot snapshot = RegisterSnapshot(GetTransactionSnapshot());
+        Snapshot snapshot = register_statement_snapshot();
         SysScanDesc scan = systable_beginscan(rel, inst.live_requests_index, true, snapshot, 1, &scan_key);
         TupleDesc desc = RelationGetDescr(rel);
         HeapTuple tuple;

@@ -404,6 +404,12 @@ uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows)
     return run_with(stmt, params, max_rows, false);
 }
 
+Snapshot register_statement_snapshot()
+{
+    CommandCounterIncrement();
+    return RegisterSnapshot(GetTransactionSnapshot());
+}
+
 uint64 run_latest(Stmt stmt, const std::vector<Param> &params, long max_rows)
 {
     return run_with(stmt, params, max_rows, true);

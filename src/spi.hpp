@@ -76,6 +76,10 @@ Param p_timestamptz(TimestampTz v);
 uint64 run(Stmt stmt, const std::vector<Param> &params, long max_rows = 0);
 // The same, reading with the latest committed state (a fresh snapshot) whatever the isolation level.
 uint64 run_latest(Stmt stmt, const std::vector<Param> &params, long max_rows = 0);
+// For the direct index reads: the snapshot a statement started now would read with, as SPI takes it
+// (a fresh one under READ COMMITTED, the transaction's otherwise), seeing this transaction's own
+// earlier writes. Registered: UnregisterSnapshot it. A PostgreSQL call: make it inside pg_call.
+Snapshot register_statement_snapshot();
 
 // Row accessors over SPI_tuptable.
 bool is_null(uint64 row, int col);
