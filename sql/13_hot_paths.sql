@@ -9,6 +9,20 @@ SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000001'
 SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '[]')$$);
 SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', NULL)$$);
 SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op') IS NULL AS consume_ungated;
+-- The result row's descriptor comes from the type cache, not from state kept per call site: a
+-- prepared statement run past its custom plans (a fresh call site each time), and the scalar form,
+-- still get an approval_gate_decision.
+PREPARE hot_ungated AS SELECT * FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op');
+EXECUTE hot_ungated;
+EXECUTE hot_ungated;
+EXECUTE hot_ungated;
+EXECUTE hot_ungated;
+EXECUTE hot_ungated;
+EXECUTE hot_ungated;
+EXECUTE hot_ungated;
+DEALLOCATE hot_ungated;
+SELECT pg_typeof(approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op')) AS scalar_type,
+       (approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op')).outcome AS scalar_outcome;
 
 -- Gating it is seen by the very next call of this session (the cache is invalidated, not stale),
 -- and then the number rules apply.

@@ -23,6 +23,7 @@ extern "C" {
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 PG_MODULE_MAGIC;
 }
@@ -259,20 +260,18 @@ Datum decision_tuple(FunctionCallInfo fcinfo, const Decision &d, const std::stri
     bool hashed = d.outcome != "not_gated";
     Datum hash = hashed ? text_datum(request_hash) : (Datum)0;
     return pg_call([&] {
-        // The blessed descriptor lives as long as the call site's FmgrInfo.
-        auto *desc = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
-        if (!desc) {
-            TupleDesc result;
-            if (get_call_result_type(fcinfo, nullptr, &result) != TYPEFUNC_COMPOSITE)
-                elog(ERROR, "approval_gate_require must return a composite type");
-            MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-            desc = BlessTupleDesc(CreateTupleDescCopy(result));
-            MemoryContextSwitchTo(old);
-            fcinfo->flinfo->fn_extra = desc;
-        }
+        // A prepared statement gets a fresh FmgrInfo at every execution, so fn_extra cannot keep the
+        // descriptor between calls. The type cache keeps it for the backend and follows ALTER TYPE;
+        // the call expression already names the result type, so finding it needs no catalog read.
+        Oid result_type = get_fn_expr_rettype(fcinfo->flinfo);
+        if (!OidIsValid(result_type))
+            result_type = get_func_rettype(fcinfo->flinfo->fn_oid);
+        TupleDesc desc = lookup_rowtype_tupdesc(result_type, -1);
         Datum values[3] = {outcome, id, hash};
         bool nulls[3] = {false, !d.request_id, !hashed};
-        return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+        HeapTuple tuple = heap_form_tuple(desc, values, nulls);
+        ReleaseTupleDesc(desc);
+        return HeapTupleGetDatum(tuple);
     });
 }
 
