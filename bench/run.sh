@@ -13,6 +13,7 @@
 #   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
 #   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 25000 per second of run)
 #   BENCH_RATIO_SECONDS=3 BENCH_RATIO_ROUNDS=2  the interleaved runs behind the target ratios
+#   BENCH_PAIR_SECONDS=3 BENCH_PAIR_ROUNDS=2    the interleaved empty/history runs of each scenario
 #   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
 #   BENCH_PERF=1                profile every phase-1 run system-wide with perf (results/perf/*.txt)
 #   BENCH_KEEP=1                keep the cluster directory (logs, pgbench logs) after the run
@@ -272,14 +273,23 @@ sc_contended() { # phase
 # ---------------------------------------------------------------------------------------------
 log "baselines"
 sc_select1() { use "$1"; bench "SELECT 1" "$1" bench_agent "$CLIENTS" "$JOBS" select1.sql; }
-# A pair runs as empty, history, history, empty, each for half the time: drift cancels out.
-pair() { # scenario-function
-    RUN_T=$(((T + 1) / 2))
-    SEG=1; $1 empty; $1 history
-    SEG=2; $1 history; $1 empty
+# A pair runs as empty, history, history, empty, PAIR_ROUNDS times, PAIR_T seconds a run: drift
+# within a round cancels out, and the rounds show how far the ratio moves from one to the next.
+PAIR_T=${BENCH_PAIR_SECONDS:-3}
+PAIR_ROUNDS=${BENCH_PAIR_ROUNDS:-2}
+PAIRS=$WORK/pairs.tsv   # scenario round empty_tps history_tps
+: >"$PAIRS"
+pair() { # scenario-function scenario-label
+    local r e h
+    RUN_T=$PAIR_T
+    for ((r = 1; r <= PAIR_ROUNDS; r++)); do
+        SEG=$((2 * r - 1)); $1 empty; e=$LAST_TPS; $1 history; h=$LAST_TPS
+        SEG=$((2 * r)); $1 history; h="$h $LAST_TPS"; $1 empty; e="$e $LAST_TPS"
+        printf '%s\t%s\t%s\t%s\n' "$2" "$r" "$e" "$h" >>"$PAIRS"
+    done
     RUN_T=$T; SEG=1
 }
-pair sc_select1
+pair sc_select1 "SELECT 1"
 use empty
 bench "UPDATE by pk" empty bench_agent "$CLIENTS" "$JOBS" update.sql
 bench "plpgsql ungated" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_ungated.sql
@@ -301,9 +311,11 @@ bench "plpgsql full cycle" empty postgres "$CLIENTS" "$JOBS" plpgsql_cycle.sql
 check "plpgsql full cycle" empty "consumed $(($(count_pl bench_cycle consumed) - c0)) of $LAST_TX tx"
 
 log "approval_gate scenarios, empty then history"
-for sc in sc_ungated sc_dedup sc_consume sc_cycle sc_contended; do
-    pair $sc
-done
+pair sc_ungated "approval_gate ungated"
+pair sc_dedup "approval_gate pending dedup"
+pair sc_consume "approval_gate consume"
+pair sc_cycle "approval_gate full cycle"
+pair sc_contended "approval_gate contended (10 keys)"
 
 # ---------------------------------------------------------------------------------------------
 # The target ratios, each from its baseline and scenario interleaved on bench_empty (baseline,
@@ -344,6 +356,10 @@ awk -F'\t' '{ split($3, b, " "); split($4, s, " "); r = (s[1] + s[2]) / (b[1] + 
               sb[$1] += b[1] + b[2]; ss[$1] += s[1] + s[2];
               if (!($1 in lo) || r < lo[$1]) lo[$1] = r; if (!($1 in hi) || r > hi[$1]) hi[$1] = r }
             END { for (t in lo) printf "%s\t%.4f\t%.2f\t%.2f\n", t, ss[t] / sb[t], lo[t], hi[t] }' "$ROUNDS" >"$SPREAD"
+# The same for the history/empty pairs: lowest and highest round.
+awk -F'\t' '{ split($3, e, " "); split($4, h, " "); r = (h[1] + h[2]) / (e[1] + e[2]);
+              if (!($1 in lo) || r < lo[$1]) lo[$1] = r; if (!($1 in hi) || r > hi[$1]) hi[$1] = r }
+            END { for (t in lo) printf "%s\t%.2f\t%.2f\n", t, lo[t], hi[t] }' "$PAIRS" >>"$SPREAD"
 
 # One row per scenario and phase: TPS is the mean of its runs, the rest is summed or pooled.
 AGG=$WORK/aggregate.tsv
@@ -419,7 +435,7 @@ fi
         "PostgreSQL $(q "SHOW server_version"), commit $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
         "(at the end of the run), $BUILD_NOTE"
     echo "pgbench -M prepared -T $T, -c $CLIENTS -j $JOBS (contended: -c $HOT_CLIENTS)," \
-        "synchronous_commit=$SYNC, autovacuum off. Phase history: a copy of the database plus $HISTORY_ROWS historical rows in approval_gate_requests; each approval_gate scenario (and SELECT 1) runs empty, history, history, empty for $(((T + 1) / 2)) s each, TPS is the mean of its two runs. Phase paired: the interleaved runs behind the target ratios (baseline, scenario, scenario, baseline; $RATIO_ROUNDS rounds of $RATIO_T s), on bench_empty."
+        "synchronous_commit=$SYNC, autovacuum off. Phase history: a copy of the database plus $HISTORY_ROWS historical rows in approval_gate_requests; each approval_gate scenario (and SELECT 1) runs empty, history, history, empty, $PAIR_ROUNDS rounds of $PAIR_T s a run; TPS is the mean of its runs. Phase paired: the interleaved runs behind the target ratios (baseline, scenario, scenario, baseline; $RATIO_ROUNDS rounds of $RATIO_T s), on bench_empty."
     echo
     awk -F'\t' -v checks="$CHECKS" '
         function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "-" }
@@ -450,14 +466,16 @@ fi
     echo "## Targets (goals, not assertions)"
     echo
     echo "The four ratios against baselines come from the interleaved (paired) runs; in brackets, the lowest and"
-    echo "highest of the $RATIO_ROUNDS rounds. The history ratios come from the empty/history pairs."
+    echo "highest of the $RATIO_ROUNDS rounds. The history ratios come from the empty/history pairs, with the lowest and"
+    echo "highest of their $PAIR_ROUNDS rounds."
     echo
     awk -F'\t' -v spread="$SPREAD" '
         function ratio(a, b) { return (b > 0) ? a / b : 0 }
         function row(what, measured, goal, ok) { printf "| %s | %s | %s | %s |\n", what, measured, goal, ok ? "PASS" : "MISS" }
         function paired(what, t, goal) { r = PR[t] + 0;
           row(what, sprintf("%.2fx (%s)", r, SP[t]), sprintf(">= %sx", goal), r >= goal) }
-        BEGIN { while ((getline line < spread) > 0) { split(line, f, "\t"); PR[f[1]] = f[2]; SP[f[1]] = f[3] "-" f[4] } }
+        BEGIN { while ((getline line < spread) > 0) { nf = split(line, f, "\t");
+                  if (nf == 4) { PR[f[1]] = f[2]; SP[f[1]] = f[3] "-" f[4] } else HS[f[1]] = f[2] "-" f[3] } }
         { T[$1 "|" $2] = $4; TX[$1 "|" $2] = $7; W[$1 "|" $2] = $8 }
         END {
           print "| target | measured | goal | result |"
@@ -475,10 +493,10 @@ fi
           n = split("approval_gate ungated|approval_gate pending dedup|approval_gate consume|approval_gate full cycle|approval_gate contended (10 keys)", S, "|")
           for (k = 1; k <= n; k++) {
             r = ratio(T[S[k] "|history"], T[S[k] "|empty"])
-            row("1M history: " S[k], sprintf("%.2fx", r), ">= 0.90x", r >= 0.9)
+            row("1M history: " S[k], sprintf("%.2fx (%s)", r, HS[S[k]]), ">= 0.90x", r >= 0.9)
           }
           r = ratio(T["SELECT 1|history"], T["SELECT 1|empty"])
-          printf "| (control, no target) SELECT 1 history/empty: the same thing on both databases, shows the noise floor | %.2fx | | |\n", r
+          printf "| (control, no target) SELECT 1 history/empty: the same thing on both databases, shows the noise floor | %.2fx (%s) | | |\n", r, HS["SELECT 1"]
         }' "$AGG"
     echo
     echo "## Backend memory per call path (one backend on bench_hist, after a warm-up)"
