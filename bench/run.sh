@@ -11,7 +11,7 @@
 #   BENCH_HOT_APPROVER_RATE=1000  approvals attempted per second during the contended scenario
 #   BENCH_HISTORY_ROWS=1000000  historical requests inserted before the second phase
 #   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
-#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 25000 per second of run)
+#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 12000 per second it runs)
 #   BENCH_RATIO_SECONDS=3 BENCH_RATIO_ROUNDS=2  the interleaved runs behind the target ratios
 #   BENCH_PAIR_SECONDS=3 BENCH_PAIR_ROUNDS=2    the interleaved empty/history runs of each scenario
 #   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
@@ -29,7 +29,13 @@ HOT_RATE=${BENCH_HOT_APPROVER_RATE:-1000}
 HISTORY_ROWS=${BENCH_HISTORY_ROWS:-1000000}
 MEM_CALLS=${BENCH_MEM_CALLS:-1000000}
 MEM_WRITE_CALLS=${BENCH_MEM_WRITE_CALLS:-100000}
-CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((25000 * T))}
+RATIO_T=${BENCH_RATIO_SECONDS:-3}
+RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-2}
+PAIR_T=${BENCH_PAIR_SECONDS:-3}
+PAIR_ROUNDS=${BENCH_PAIR_ROUNDS:-2}
+# Consume runs on bench_empty in its pairs and in its target ratio; bench_hist is a copy, so the same
+# supply covers its pairs.
+CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((12000 * 2 * (PAIR_ROUNDS * PAIR_T + RATIO_ROUNDS * RATIO_T)))}
 PLPGSQL_SUPPLY=${BENCH_PLPGSQL_SUPPLY:-$((10000 * T))}
 SYNC=${BENCH_SYNCHRONOUS_COMMIT:-off}
 PGBIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
@@ -275,8 +281,6 @@ log "baselines"
 sc_select1() { use "$1"; bench "SELECT 1" "$1" bench_agent "$CLIENTS" "$JOBS" select1.sql; }
 # A pair runs as empty, history, history, empty, PAIR_ROUNDS times, PAIR_T seconds a run: drift
 # within a round cancels out, and the rounds show how far the ratio moves from one to the next.
-PAIR_T=${BENCH_PAIR_SECONDS:-3}
-PAIR_ROUNDS=${BENCH_PAIR_ROUNDS:-2}
 PAIRS=$WORK/pairs.tsv   # scenario round empty_tps history_tps
 : >"$PAIRS"
 pair() { # scenario-function scenario-label
@@ -323,8 +327,6 @@ pair sc_contended "approval_gate contended (10 keys)"
 # throughput drifts by 10-20% within minutes, which single runs minutes apart would put into the
 # ratio; interleaved runs share the drift. Phase "paired" in the table.
 # ---------------------------------------------------------------------------------------------
-RATIO_T=${BENCH_RATIO_SECONDS:-3}
-RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-2}
 ROUNDS=$WORK/rounds.tsv   # target round baseline_tps scenario_tps
 : >"$ROUNDS"
 versus() { # target baseline-label baseline-script scenario-label scenario-script
