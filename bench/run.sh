@@ -12,7 +12,7 @@
 #   BENCH_HISTORY_ROWS=1000000  historical requests inserted before the second phase
 #   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
 #   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 12000 per second it runs)
-#   BENCH_RATIO_SECONDS=3 BENCH_RATIO_ROUNDS=2  the interleaved runs behind the target ratios
+#   BENCH_RATIO_SECONDS=3 BENCH_RATIO_ROUNDS=3  the interleaved runs behind the target ratios
 #   BENCH_PAIR_SECONDS=3 BENCH_PAIR_ROUNDS=2    the interleaved empty/history runs of each scenario
 #   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
 #   BENCH_PERF=1                profile every phase-1 run system-wide with perf (results/perf/*.txt)
@@ -30,7 +30,7 @@ HISTORY_ROWS=${BENCH_HISTORY_ROWS:-1000000}
 MEM_CALLS=${BENCH_MEM_CALLS:-1000000}
 MEM_WRITE_CALLS=${BENCH_MEM_WRITE_CALLS:-100000}
 RATIO_T=${BENCH_RATIO_SECONDS:-3}
-RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-2}
+RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-3}
 PAIR_T=${BENCH_PAIR_SECONDS:-3}
 PAIR_ROUNDS=${BENCH_PAIR_ROUNDS:-2}
 # Consume runs on bench_empty in its pairs and in its target ratio; bench_hist is a copy, so the same
