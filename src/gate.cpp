@@ -87,16 +87,15 @@ bool denied_within_cooldown(const GateKey &key, const Policy &policy, pg_uuid_t 
 std::optional<pg_uuid_t> insert_pending(const GateKey &key, const std::optional<std::string> &reason,
                                         const Policy &policy, const Caller &caller)
 {
-    std::optional<pg_uuid_t> parent;
-    if (run(Stmt::ParentOf, {p_uuid(key.workspace_id)}, 1) == 1)
-        parent = uuid_at(0, 1);
+    // The parent is read by the insert itself: one statement, and the escalation names the parent the row got.
     if (run(Stmt::InsertPending,
             {p_uuid(key.workspace_id), p_text(key.action), p_jsonb(key.context), p_text(key.request_hash),
              p_text_or_null(reason), p_text(caller.actor), p_name(caller.role_name), p_int4(policy.required_approvals),
-             p_interval_or_null(policy.pending_ttl), p_uuid_or_null(parent), p_uuid(time_ordered_uuid())},
+             p_interval_or_null(policy.pending_ttl), p_uuid(time_ordered_uuid())},
             1) == 0)
         return std::nullopt;  // another transaction holds the pending row; the caller looks again
     pg_uuid_t id = uuid_at(0, 1);
+    std::optional<pg_uuid_t> parent = opt_uuid_at(0, 2);
     record(key.workspace_id, id, key.action, "requested", "pending", caller);
     if (parent)
         record(key.workspace_id, id, key.action, "escalated", "pending", caller, parent);
@@ -245,9 +244,12 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
         return "denied";
     }
     record(r.workspace_id, request_id, r.action, "vote", "pending", caller);
-    run(Stmt::CountApprovals, {p_uuid(request_id)}, 1);
-    if (int_at(0, 1) < r.required_approvals)
-        return "pending";
+    // The vote just inserted is a new voter's approval: a quorum of one needs no count.
+    if (r.required_approvals > 1) {
+        run(Stmt::CountApprovals, {p_uuid(request_id)}, 1);
+        if (int_at(0, 1) < r.required_approvals)
+            return "pending";
+    }
     run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("approved"), p_text(caller.actor), p_text_or_null(note),
                                p_interval_or_null(policy.approval_ttl)});
     record(r.workspace_id, request_id, r.action, "approved", "approved", caller);

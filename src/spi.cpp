@@ -57,13 +57,12 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "INSERT INTO @s@.approval_gate_requests AS r"
      "       (id, workspace_id, action, context, request_hash, reason, requested_by, requested_role,"
      "        required_approvals, created_at, expires_at, escalated_to)"
-     " SELECT $11, $1, $2, $3, $4, $5, $6, $7, $8, now.t, now.t + $9, $10 FROM (SELECT clock_timestamp() AS t) now"
+     " SELECT $10, $1, $2, $3, $4, $5, $6, $7, $8, now.t, now.t + $9,"
+     "        (SELECT parent_id FROM @s@.approval_gate_workspaces WHERE workspace_id = $1)"
+     "   FROM (SELECT clock_timestamp() AS t) now"
      " ON CONFLICT (workspace_id, action, request_hash) WHERE status = 'pending' DO NOTHING"
-     " RETURNING id",
-     {UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INTERVALOID, UUIDOID, UUIDOID}},
-    {Stmt::ParentOf,
-     "SELECT parent_id FROM @s@.approval_gate_workspaces WHERE workspace_id = $1",
-     {UUIDOID}},
+     " RETURNING id, escalated_to",
+     {UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INTERVALOID, UUIDOID}},
     {Stmt::LockRequest,
      "SELECT workspace_id, action, status, requested_by, requested_role::text, required_approvals,"
      "       expires_at, escalated_to"

@@ -21,7 +21,6 @@ enum class Stmt {
     FindPending,
     ExpirePendingById,
     InsertPending,
-    ParentOf,
     LockRequest,
     InsertVote,
     CountApprovals,
