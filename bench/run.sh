@@ -329,16 +329,16 @@ pair sc_contended "approval_gate contended (10 keys)"
 # ---------------------------------------------------------------------------------------------
 ROUNDS=$WORK/rounds.tsv   # target round baseline_tps scenario_tps
 : >"$ROUNDS"
-versus() { # target baseline-label baseline-script scenario-label scenario-script
-    local r b s
+versus() { # target baseline-label baseline-script scenario-label scenario-script [user]
+    local r b s user=${6:-bench_agent}
     use empty
     RUN_T=$RATIO_T
     for ((r = 1; r <= RATIO_ROUNDS; r++)); do
         SEG=$r
-        bench "$2" paired bench_agent "$CLIENTS" "$JOBS" "$3"; b=$LAST_TPS
-        bench "$4" paired bench_agent "$CLIENTS" "$JOBS" "$5"; s=$LAST_TPS
-        bench "$4" paired bench_agent "$CLIENTS" "$JOBS" "$5"; s="$s $LAST_TPS"
-        bench "$2" paired bench_agent "$CLIENTS" "$JOBS" "$3"; b="$b $LAST_TPS"
+        bench "$2" paired "$user" "$CLIENTS" "$JOBS" "$3"; b=$LAST_TPS
+        bench "$4" paired "$user" "$CLIENTS" "$JOBS" "$5"; s=$LAST_TPS
+        bench "$4" paired "$user" "$CLIENTS" "$JOBS" "$5"; s="$s $LAST_TPS"
+        bench "$2" paired "$user" "$CLIENTS" "$JOBS" "$3"; b="$b $LAST_TPS"
         printf '%s\t%s\t%s\t%s\n' "$1" "$r" "$b" "$s" >>"$ROUNDS"
     done
     RUN_T=$T
@@ -352,6 +352,8 @@ versus dedup_app "app-side pending dedup" app_dedup.sql "approval_gate pending d
 c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
 versus consume "UPDATE by pk" update.sql "approval_gate consume" ext_consume.sql
 check "approval_gate consume" paired "consumed $(($(count_ext bench_consume consumed) - c0)); supply left $(count_ext bench_consume approved); pending created (supply ran out) $(($(count_ext bench_consume pending) - p0))"
+# Not a target of its own, but the comparison a user makes: the whole cycle against PL/pgSQL.
+versus cycle_plpgsql "plpgsql full cycle" plpgsql_cycle.sql "approval_gate full cycle" ext_cycle.sql postgres
 # A target's ratio: its scenario runs' mean TPS over its baseline runs' mean; per round, the same over
 # that round's two runs of each.
 SPREAD=$WORK/spread.tsv   # target ratio lowest-round highest-round
@@ -458,7 +460,7 @@ fi
             if (s == "approval_gate pending dedup") { vspl = ratio(tps[i], T["plpgsql pending dedup|" bp]);
                                                       vsapp = ratio(tps[i], T["app-side pending dedup|" bp]) }
             if (s == "approval_gate consume" && ph != "paired") vspl = ratio(tps[i], T["plpgsql consume|empty"])
-            if (s == "approval_gate full cycle") vspl = ratio(tps[i], T["plpgsql full cycle|empty"])
+            if (s == "approval_gate full cycle") vspl = ratio(tps[i], T["plpgsql full cycle|" bp])
             if (ph == "history") hist = ratio(tps[i], T[s "|empty"])
             w = (tx[i] > 0) ? sprintf("%.1f", wal[i] / tx[i]) : "-"
             printf "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, ph, c[i], tps[i], med[i], p99[i], w,
@@ -494,6 +496,7 @@ fi
           paired("pending dedup vs PL/pgSQL", "dedup_plpgsql", 2)
           paired("pending dedup vs app-side", "dedup_app", 3)
           paired("consume vs bare UPDATE", "consume", 0.8)
+          printf "| (no target) full cycle vs PL/pgSQL | %.2fx (%s) | | |\n", PR["cycle_plpgsql"], SP["cycle_plpgsql"]
           n = split("approval_gate ungated|approval_gate pending dedup|approval_gate consume|approval_gate full cycle|approval_gate contended (10 keys)", S, "|")
           for (k = 1; k <= n; k++) {
             r = ratio(T[S[k] "|history"], T[S[k] "|empty"])
