@@ -102,35 +102,13 @@ const EventColumns &event_columns(Relation rel)
     });
 }
 
-// Locks the workspace's chain head and returns it in a slot, or nullptr when the chain has not started.
-// A concurrent append is waited for; under READ COMMITTED the lock then follows it to the newest head,
-// as UPDATE would, and under REPEATABLE READ it is a serialization failure, as UPDATE's would be.
+// Locks the workspace's chain head, as UPDATE would, and returns it in a slot, or nullptr when the
+// chain has not started.
 TupleTableSlot *lock_chain_head(Relation heads, const pg_uuid_t &workspace_id)
 {
-    const Installation &inst = installation();
     ScanKeyData key;
     ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(const_cast<pg_uuid_t *>(&workspace_id)));
-    Snapshot snapshot = register_statement_snapshot();
-    SysScanDesc scan = systable_beginscan(heads, inst.event_heads_key, true, snapshot, 1, &key);
-    HeapTuple found = systable_getnext(scan);
-    ItemPointerData version;
-    if (found)
-        version = found->t_self;
-    systable_endscan(scan);
-    UnregisterSnapshot(snapshot);
-    if (!found)
-        return nullptr;
-    TupleTableSlot *locked = table_slot_create(heads, nullptr);
-    TM_FailureData failure;
-    int flags = IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
-    TM_Result result = table_tuple_lock(heads, &version, GetActiveSnapshot(), locked, GetCurrentCommandId(true),
-                                        LockTupleNoKeyExclusive, LockWaitBlock, flags, &failure);
-    if (result == TM_Updated || result == TM_Deleted)
-        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                        errmsg("could not serialize access due to concurrent update")));
-    if (result != TM_Ok)
-        elog(ERROR, "approval_gate: unexpected result %d locking the audit chain head", static_cast<int>(result));
-    return locked;
+    return lock_row_by_key(heads, installation().event_heads_key, key, LockTupleNoKeyExclusive);
 }
 
 // Appends the event to its workspace's chain: false when the chain has not started.

@@ -46,6 +46,14 @@ TimestampTz minus_interval(TimestampTz t, const Interval &span)
     });
 }
 
+TimestampTz plus_interval(TimestampTz t, const Interval &span)
+{
+    return pg_call([&] {
+        return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(t),
+                                                       IntervalPGetDatum(const_cast<Interval *>(&span))));
+    });
+}
+
 void record(const pg_uuid_t &workspace_id, const pg_uuid_t &request_id, const std::string &action,
             const char *event, const char *status, const Caller &caller,
             const std::optional<pg_uuid_t> &to_workspace_id = std::nullopt)
@@ -110,24 +118,12 @@ bool has_role(Oid role, const std::string &role_name)
     });
 }
 
-struct LockedRequest {
-    pg_uuid_t id;
-    pg_uuid_t workspace_id;
-    std::string action;
-    std::string status;
-    std::string requested_by;
-    std::string requested_role;
-    int64 required_approvals;
-    std::optional<TimestampTz> expires_at;
-    std::optional<pg_uuid_t> escalated_to;
-};
-
-LockedRequest lock_request(const pg_uuid_t &id)
+LockedRequest lock_existing_request(const pg_uuid_t &id)
 {
-    if (run(Stmt::LockRequest, {p_uuid(id)}, 1) == 0)
+    std::optional<LockedRequest> r = lock_request(id);
+    if (!r)
         fail(ERRCODE_NO_DATA_FOUND, "approval request " + uuid_to_string(id) + " does not exist");
-    return {id,         uuid_at(0, 1), text_at(0, 2),           text_at(0, 3),      text_at(0, 4),
-            text_at(0, 5), int_at(0, 6),  opt_timestamptz_at(0, 7), opt_uuid_at(0, 8)};
+    return *r;
 }
 
 void require_pending(const LockedRequest &r)
@@ -215,7 +211,7 @@ std::optional<pg_uuid_t> consume(const GateKey &key, bool missing_ok, const Call
 std::string decide(const pg_uuid_t &request_id, const std::optional<std::string> &note, bool approve,
                    const Caller &caller)
 {
-    LockedRequest r = lock_request(request_id);
+    LockedRequest r = lock_existing_request(request_id);
     Policy policy = policy_or_default(r.workspace_id, r.action);
     bool authorized = has_role(caller.role, policy.approver_role);
     if (!authorized && r.escalated_to)
@@ -238,8 +234,7 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
              "role \"" + caller.role_name + "\" has already voted on approval request " + uuid_to_string(request_id));
 
     if (!approve) {
-        run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("denied"), p_text(caller.actor), p_text_or_null(note),
-                                   p_interval_or_null(std::nullopt)});
+        resolve_request(r, "denied", caller.actor, note, std::nullopt);
         record(r.workspace_id, request_id, r.action, "denied", "denied", caller);
         return "denied";
     }
@@ -250,21 +245,22 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
         if (int_at(0, 1) < r.required_approvals)
             return "pending";
     }
-    run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("approved"), p_text(caller.actor), p_text_or_null(note),
-                               p_interval_or_null(policy.approval_ttl)});
+    std::optional<TimestampTz> approved_until;
+    if (policy.approval_ttl)
+        approved_until = plus_interval(statement_time(), *policy.approval_ttl);
+    resolve_request(r, "approved", caller.actor, note, approved_until);
     record(r.workspace_id, request_id, r.action, "approved", "approved", caller);
     return "approved";
 }
 
 std::string withdraw(const pg_uuid_t &request_id, const Caller &caller)
 {
-    LockedRequest r = lock_request(request_id);
+    LockedRequest r = lock_existing_request(request_id);
     if (caller.actor != r.requested_by || caller.role_name != r.requested_role)
         fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "only the requester may withdraw approval request " +
                                                  uuid_to_string(request_id));
     require_pending(r);
-    run(Stmt::ResolveRequest, {p_uuid(request_id), p_text("withdrawn"), p_text(caller.actor),
-                               p_text_or_null(std::nullopt), p_interval_or_null(std::nullopt)});
+    resolve_request(r, "withdrawn", caller.actor, std::nullopt, std::nullopt);
     record(r.workspace_id, request_id, r.action, "withdrawn", "withdrawn", caller);
     return "withdrawn";
 }

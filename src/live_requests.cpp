@@ -25,7 +25,8 @@ namespace approval_gate {
 namespace {
 
 struct Columns {
-    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until, decided_at, consumed_at;
+    AttrNumber id, workspace_id, action, request_hash, status, expires_at, approved_until, decided_at, consumed_at,
+        requested_by, requested_role, required_approvals, escalated_to, decided_by, decision_note;
 };
 
 // Column numbers, looked up once per requests table rather than by name on every call.
@@ -33,8 +34,10 @@ const Columns &columns_for(Relation rel)
 {
     return cached_columns<Columns>(rel, [](Relation r) {
         auto n = [&](const char *name) { return column_number(r, name); };
-        return Columns{n("id"),         n("workspace_id"), n("action"),     n("request_hash"), n("status"),
-                       n("expires_at"), n("approved_until"), n("decided_at"), n("consumed_at")};
+        return Columns{n("id"),           n("workspace_id"),   n("action"),           n("request_hash"),
+                       n("status"),       n("expires_at"),     n("approved_until"),   n("decided_at"),
+                       n("consumed_at"),  n("requested_by"),   n("requested_role"),   n("required_approvals"),
+                       n("escalated_to"), n("decided_by"),     n("decision_note")};
     });
 }
 
@@ -130,6 +133,74 @@ bool consume_unless_held(const Consumable &approval)
         ExecDropSingleTupleTableSlot(locked);
         table_close(rel, NoLock);
         return consumable;
+    });
+}
+
+std::optional<LockedRequest> lock_request(const pg_uuid_t &id)
+{
+    const Installation &inst = installation();
+    return pg_call([&]() -> std::optional<LockedRequest> {
+        Relation rel = table_open(inst.requests_table, RowExclusiveLock);
+        const Columns &col = columns_for(rel);
+        ScanKeyData key;
+        ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(const_cast<pg_uuid_t *>(&id)));
+        TupleTableSlot *locked = lock_row_by_key(rel, inst.requests_key, key, LockTupleExclusive);
+        if (!locked) {
+            table_close(rel, NoLock);
+            return std::nullopt;
+        }
+        bool isnull;
+        auto text_of = [&](AttrNumber n) { return std::string(TextDatumGetCString(slot_getattr(locked, n, &isnull))); };
+        LockedRequest r;
+        r.id = id;
+        r.workspace_id = *DatumGetUUIDP(slot_getattr(locked, col.workspace_id, &isnull));
+        r.action = text_of(col.action);
+        r.status = text_of(col.status);
+        r.requested_by = text_of(col.requested_by);
+        r.requested_role = NameStr(*DatumGetName(slot_getattr(locked, col.requested_role, &isnull)));
+        r.required_approvals = DatumGetInt32(slot_getattr(locked, col.required_approvals, &isnull));
+        Datum expires = slot_getattr(locked, col.expires_at, &isnull);
+        if (!isnull)
+            r.expires_at = DatumGetTimestampTz(expires);
+        Datum escalated = slot_getattr(locked, col.escalated_to, &isnull);
+        if (!isnull)
+            r.escalated_to = *DatumGetUUIDP(escalated);
+        r.version = locked->tts_tid;
+        ExecDropSingleTupleTableSlot(locked);
+        table_close(rel, NoLock);
+        return r;
+    });
+}
+
+void resolve_request(const LockedRequest &r, const char *status, const std::string &decided_by,
+                     const std::optional<std::string> &note, std::optional<TimestampTz> approved_until)
+{
+    const Installation &inst = installation();
+    pg_call([&] {
+        Relation rel = table_open(inst.requests_table, RowExclusiveLock);
+        const Columns &col = columns_for(rel);
+        // The lock taken by lock_request keeps this the newest version.
+        TupleTableSlot *locked = table_slot_create(rel, nullptr);
+        ItemPointerData version = r.version;
+        if (!table_tuple_fetch_row_version(rel, &version, SnapshotAny, locked))
+            elog(ERROR, "approval_gate: the locked version of request %s is gone", uuid_to_string(r.id).c_str());
+        RowWrite w = begin_row_write(rel);
+        copy_row(w, locked);
+        Datum *values = w.row->tts_values;
+        bool *nulls = w.row->tts_isnull;
+        values[col.status - 1] = CStringGetTextDatum(status);
+        values[col.decided_at - 1] = TimestampTzGetDatum(GetCurrentStatementStartTimestamp());
+        nulls[col.decided_at - 1] = false;
+        values[col.decided_by - 1] = CStringGetTextDatum(decided_by.c_str());
+        nulls[col.decided_by - 1] = false;
+        values[col.decision_note - 1] = note ? CStringGetTextDatum(note->c_str()) : (Datum)0;
+        nulls[col.decision_note - 1] = !note;
+        values[col.approved_until - 1] = approved_until ? TimestampTzGetDatum(*approved_until) : (Datum)0;
+        nulls[col.approved_until - 1] = !approved_until;
+        update_row(w, locked);
+        end_row_write(w);
+        ExecDropSingleTupleTableSlot(locked);
+        table_close(rel, NoLock);
     });
 }
 

@@ -1,5 +1,5 @@
-// The live (pending or approved) requests of one key, read straight from their partial index, and
-// the consumption of one of them. The read is behind nearly every call (an agent polling, a consume
+// The live (pending or approved) requests of one key, read straight from their partial index, the
+// consumption of one of them, and the row lock and update behind every decision. The read is behind nearly every call (an agent polling, a consume
 // that finds nothing) and the consumption behind every gated operation, so both skip the planner:
 // an index probe, or the executor's single-row update, costs a fraction of a planned statement.
 #pragma once
@@ -11,6 +11,7 @@ extern "C" {
 }
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace approval_gate {
@@ -37,5 +38,28 @@ LiveRequests read_live_requests(const GateKey &key);
 // WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED) would: false when the row is held, is no longer the
 // version read, or is no longer approved and unexpired. The row lock lasts until the transaction ends.
 bool consume_unless_held(const Consumable &approval);
+
+// A request this transaction has row-locked, as SELECT ... FOR UPDATE would (see lock_row_by_key): the
+// columns a decision reads, and the version a decision updates.
+struct LockedRequest {
+    pg_uuid_t id;
+    pg_uuid_t workspace_id;
+    std::string action;
+    std::string status;
+    std::string requested_by;
+    std::string requested_role;
+    int32 required_approvals;
+    std::optional<TimestampTz> expires_at;
+    std::optional<pg_uuid_t> escalated_to;
+    ItemPointerData version;
+};
+
+// std::nullopt when there is no such request.
+std::optional<LockedRequest> lock_request(const pg_uuid_t &id);
+
+// Records a decision on a request locked by lock_request: status, decided_at (the statement's time),
+// decided_by, decision_note and approved_until.
+void resolve_request(const LockedRequest &r, const char *status, const std::string &decided_by,
+                     const std::optional<std::string> &note, std::optional<TimestampTz> approved_until);
 
 } // namespace approval_gate

@@ -1,6 +1,10 @@
 #include "row_writes.hpp"
 
+#include "spi.hpp"
+
 extern "C" {
+#include "access/genam.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "nodes/makefuncs.h"
@@ -21,6 +25,32 @@ AttrNumber column_number(Relation rel, const char *name)
     }
     elog(ERROR, "approval_gate: %s has no column %s", RelationGetRelationName(rel), name);
     return InvalidAttrNumber;
+}
+
+TupleTableSlot *lock_row_by_key(Relation rel, Oid unique_index, ScanKeyData &key, LockTupleMode mode)
+{
+    Snapshot snapshot = register_statement_snapshot();
+    SysScanDesc scan = systable_beginscan(rel, unique_index, true, snapshot, 1, &key);
+    HeapTuple found = systable_getnext(scan);
+    ItemPointerData version;
+    if (found)
+        version = found->t_self;
+    systable_endscan(scan);
+    UnregisterSnapshot(snapshot);
+    if (!found)
+        return nullptr;
+    TupleTableSlot *locked = table_slot_create(rel, nullptr);
+    TM_FailureData failure;
+    int flags = IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION;
+    TM_Result result = table_tuple_lock(rel, &version, GetActiveSnapshot(), locked, GetCurrentCommandId(true), mode,
+                                        LockWaitBlock, flags, &failure);
+    if (result == TM_Updated || result == TM_Deleted)
+        ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                        errmsg("could not serialize access due to concurrent update")));
+    if (result != TM_Ok)
+        elog(ERROR, "approval_gate: unexpected result %d locking a row of %s", static_cast<int>(result),
+             RelationGetRelationName(rel));
+    return locked;
 }
 
 RowWrite begin_row_write(Relation rel)

@@ -1,15 +1,18 @@
 // Single-row writes through the executor's own replication path (ExecSimpleRelationInsert and
 // ExecSimpleRelationUpdate, what logical replication applies rows with): NOT NULL constraints,
-// index entries, replica identity and row triggers included, without planning a statement. The
-// two hot writers (consuming an approval, appending an audit event) use them; everything else is
-// plain SQL. These are PostgreSQL calls: make them inside pg_call. An error leaves the cleanup to
-// the transaction's abort, as it does for any statement.
+// index entries, replica identity and row triggers included, without planning a statement; and the
+// row lock that comes before an update. The writers on every gated operation's path (consuming an
+// approval, appending an audit event, deciding a request) use them; everything else is plain SQL.
+// These are PostgreSQL calls: make them inside pg_call. An error leaves the cleanup to the
+// transaction's abort, as it does for any statement.
 #pragma once
 
 extern "C" {
 #include "postgres.h"
 
+#include "access/skey.h"
 #include "executor/executor.h"
+#include "nodes/lockoptions.h"
 #include "utils/rel.h"
 }
 
@@ -37,6 +40,13 @@ const Columns &cached_columns(Relation rel, Lookup lookup)
     }
     return cached;
 }
+
+// Finds the row a unique index maps key to and row-locks it in mode, as SELECT ... FOR UPDATE (or FOR
+// NO KEY UPDATE) would: a concurrent writer is waited for; under READ COMMITTED the lock then follows it
+// to the newest version; under REPEATABLE READ a concurrent update, and under either a concurrent
+// delete, is a serialization failure. Returns the locked version in a slot (ExecDropSingleTupleTableSlot
+// it), or nullptr when no row matches. rel must be open with RowExclusiveLock.
+TupleTableSlot *lock_row_by_key(Relation rel, Oid unique_index, ScanKeyData &key, LockTupleMode mode);
 
 // rel must be open with RowExclusiveLock.
 RowWrite begin_row_write(Relation rel);

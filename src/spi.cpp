@@ -63,11 +63,6 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " ON CONFLICT (workspace_id, action, request_hash) WHERE status = 'pending' DO NOTHING"
      " RETURNING id, escalated_to",
      {UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, INTERVALOID, UUIDOID}},
-    {Stmt::LockRequest,
-     "SELECT workspace_id, action, status, requested_by, requested_role::text, required_approvals,"
-     "       expires_at, escalated_to"
-     "  FROM @s@.approval_gate_requests WHERE id = $1 FOR UPDATE",
-     {UUIDOID}},
     {Stmt::InsertVote,
      "INSERT INTO @s@.approval_gate_votes (request_id, voter_role, actor, decision, note, voted_at)"
      " VALUES ($1, $2, $3, $4, $5, statement_timestamp())"
@@ -76,12 +71,6 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
     {Stmt::CountApprovals,
      "SELECT count(*) FROM @s@.approval_gate_votes WHERE request_id = $1 AND decision = 'approve'",
      {UUIDOID}},
-    {Stmt::ResolveRequest,
-     "UPDATE @s@.approval_gate_requests"
-     "   SET status = $2, decided_at = statement_timestamp(), decided_by = $3, decision_note = $4,"
-     "       approved_until = CASE WHEN $2 = 'approved' THEN statement_timestamp() + $5 END"
-     " WHERE id = $1",
-     {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INTERVALOID}},
     {Stmt::ExpireDue,
      "UPDATE @s@.approval_gate_requests SET status = 'expired'"
      " WHERE (status = 'pending' AND expires_at <= statement_timestamp())"
@@ -227,6 +216,7 @@ void load_installation()
         loaded.schema = quote_identifier(get_namespace_name(schema_oid));
         loaded.policies_table = get_relname_relid("approval_gate_policies", schema_oid);
         loaded.requests_table = get_relname_relid("approval_gate_requests", schema_oid);
+        loaded.requests_key = get_relname_relid("approval_gate_requests_pkey", schema_oid);
         loaded.live_requests_index = get_relname_relid("approval_gate_requests_live", schema_oid);
         loaded.events_table = get_relname_relid("approval_gate_events", schema_oid);
         loaded.event_heads_table = get_relname_relid("approval_gate_event_heads", schema_oid);

@@ -21,10 +21,8 @@ enum class Stmt {
     FindPending,
     ExpirePendingById,
     InsertPending,
-    LockRequest,
     InsertVote,
     CountApprovals,
-    ResolveRequest,
     ExpireDue,
     UpsertPolicy,
     DeletePolicy,
@@ -103,6 +101,7 @@ struct Installation {
     std::string schema;  // quoted, ready for SQL text
     Oid policies_table = InvalidOid;
     Oid requests_table = InvalidOid;
+    Oid requests_key = InvalidOid;
     Oid live_requests_index = InvalidOid;
     Oid events_table = InvalidOid;
     Oid event_heads_table = InvalidOid;
