@@ -38,19 +38,13 @@ pg_uuid_t time_ordered_uuid()
     return id;
 }
 
-TimestampTz minus_interval(TimestampTz t, const Interval &span)
+// t shifted by span with PostgreSQL's own arithmetic (timestamptz_pl_interval or timestamptz_mi_interval),
+// so that months and days follow the calendar as they do in SQL.
+TimestampTz shift(PGFunction by, TimestampTz t, const Interval &span)
 {
     return pg_call([&] {
-        return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(t),
-                                                       IntervalPGetDatum(const_cast<Interval *>(&span))));
-    });
-}
-
-TimestampTz plus_interval(TimestampTz t, const Interval &span)
-{
-    return pg_call([&] {
-        return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(t),
-                                                       IntervalPGetDatum(const_cast<Interval *>(&span))));
+        return DatumGetTimestampTz(
+            DirectFunctionCall2(by, TimestampTzGetDatum(t), IntervalPGetDatum(const_cast<Interval *>(&span))));
     });
 }
 
@@ -89,7 +83,7 @@ bool denied_within_cooldown(const GateKey &key, const Policy &policy, pg_uuid_t 
         return false;
     std::optional<TimestampTz> decided_at = opt_timestamptz_at(0, 3);
     denied_id = uuid_at(0, 1);
-    return decided_at && *decided_at > minus_interval(statement_time(), policy.deny_cooldown);
+    return decided_at && *decided_at > shift(timestamptz_mi_interval, statement_time(), policy.deny_cooldown);
 }
 
 std::optional<pg_uuid_t> insert_pending(const GateKey &key, const std::optional<std::string> &reason,
@@ -247,7 +241,7 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
     }
     std::optional<TimestampTz> approved_until;
     if (policy.approval_ttl)
-        approved_until = plus_interval(statement_time(), *policy.approval_ttl);
+        approved_until = shift(timestamptz_pl_interval, statement_time(), *policy.approval_ttl);
     resolve_request(r, "approved", caller.actor, note, approved_until);
     record(r.workspace_id, request_id, r.action, "approved", "approved", caller);
     return "approved";
