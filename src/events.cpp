@@ -6,15 +6,12 @@
 #include "sha256.hpp"
 
 extern "C" {
-#include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "commands/async.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
