@@ -107,6 +107,15 @@ q() { "${PSQL[@]}" -At -d "$DB" -c "$1"; }
 log "setup: extension, PL/pgSQL baseline, roles, policies"
 "${PSQL[@]}" -d "$DB" -f "$HERE/sql/setup.sql" >/dev/null
 BUILD_SETUP=$(fingerprint)   # the schema was created from these files
+# The diagnostic do-nothing function (noop_require.c): built into the throwaway directory for this run,
+# never installed.
+PGCONFIG="$PGBIN/pg_config"
+# shellcheck disable=SC2046  # pg_config prints a list of flags
+cc $("$PGCONFIG" --cflags) $("$PGCONFIG" --cflags_sl) -I"$("$PGCONFIG" --includedir-server)" -shared \
+    -o "$WORK/noop_require.so" "$HERE/noop_require.c" || die "cannot build noop_require.c"
+"${PSQL[@]}" -d "$DB" -c "CREATE FUNCTION bench.noop_require(workspace_id uuid, action text,
+    context jsonb DEFAULT '{}', reason text DEFAULT NULL, sealed bytea DEFAULT NULL)
+    RETURNS approval_gate_decision LANGUAGE c VOLATILE AS '$WORK/noop_require.so', 'noop_require'"
 "${PSQL[@]}" -At -d "$DB" -f "$HERE/sql/preload.sql" | sed 's/^/    /' >&2
 
 # Pre-approved requests for keys lo..hi, two sessions in parallel on disjoint workspaces.
@@ -156,6 +165,7 @@ log "outcome probes"
 for phase in empty history; do
     use $phase
     probe not_gated "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
+    probe not_gated "SELECT outcome FROM bench.noop_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
     probe pending "SELECT outcome FROM approval_gate_require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
     probe approved "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_consume', jsonb_build_object('k', 1025))"
     probe not_gated "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
@@ -347,6 +357,7 @@ versus() { # target baseline-label baseline-script scenario-label scenario-scrip
 log "target ratios: baseline and scenario interleaved, $RATIO_ROUNDS rounds of ${RATIO_T} s runs"
 versus ungated "SELECT 1" select1.sql "approval_gate ungated" ext_ungated.sql
 versus ungated_args "SELECT 1" select1.sql "ungated statement without the call" ext_ungated_args.sql
+versus ungated_noop "SELECT 1" select1.sql "ungated statement calling a do-nothing C function" noop_ungated.sql
 versus dedup_plpgsql "plpgsql pending dedup" plpgsql_dedup.sql "approval_gate pending dedup" ext_dedup.sql
 versus dedup_app "app-side pending dedup" app_dedup.sql "approval_gate pending dedup" ext_dedup.sql
 c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
@@ -487,6 +498,7 @@ fi
           print "| --- | ---: | ---: | --- |"
           paired("ungated passthrough vs SELECT 1", "ungated", 0.7)
           printf "| (diagnostic, no target) the ungated statement with the call taken out, vs SELECT 1: the ceiling its shape sets | %.2fx (%s) | | |\n", PR["ungated_args"], SP["ungated_args"]
+          printf "| (diagnostic, no target) the ungated statement calling a do-nothing C function of the same signature, vs SELECT 1: the floor of any C function there | %.2fx (%s) | | |\n", PR["ungated_noop"], SP["ungated_noop"]
           split("empty history", P, " ")
           for (k = 1; k <= 2; k++) {
             key = "approval_gate pending dedup|" P[k]
