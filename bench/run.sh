@@ -354,6 +354,10 @@ versus() { # target baseline-label baseline-script scenario-label scenario-scrip
     RUN_T=$T
     SEG=1
 }
+# The consume floor's supply (sql/consume_floor.sql): every transaction of floor_consume.sql takes a row.
+FLOOR_SUPPLY=$((25000 * 2 * RATIO_ROUNDS * RATIO_T))
+log "consume floor: $FLOOR_SUPPLY approved rows in look-alike tables on bench_empty"
+"${PSQL[@]}" -d bench_empty -v rows="$FLOOR_SUPPLY" -f "$HERE/sql/consume_floor.sql" >/dev/null
 log "target ratios: baseline and scenario interleaved, $RATIO_ROUNDS rounds of ${RATIO_T} s runs"
 versus ungated "SELECT 1" select1.sql "approval_gate ungated" ext_ungated.sql
 versus ungated_args "SELECT 1" select1.sql "ungated statement without the call" ext_ungated_args.sql
@@ -363,6 +367,8 @@ versus dedup_app "app-side pending dedup" app_dedup.sql "approval_gate pending d
 c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
 versus consume "UPDATE by pk" update.sql "approval_gate consume" ext_consume.sql
 check "approval_gate consume" paired "consumed $(($(count_ext bench_consume consumed) - c0)); supply left $(count_ext bench_consume approved); pending created (supply ran out) $(($(count_ext bench_consume pending) - p0))"
+versus consume_floor "UPDATE by pk" update.sql "consume floor: its writes as one SQL statement" floor_consume.sql
+check "consume floor: its writes as one SQL statement" paired "$(q "SELECT 'consumed ' || count(*) FILTER (WHERE status = 'consumed') || ', supply left ' || count(*) FILTER (WHERE status = 'approved') || ', audit rows ' || (SELECT count(*) FROM bench.floor_events) FROM bench.floor_requests")"
 # Not a target of its own, but the comparison a user makes: the whole cycle against PL/pgSQL.
 versus cycle_plpgsql "plpgsql full cycle" plpgsql_cycle.sql "approval_gate full cycle" ext_cycle.sql postgres
 # A target's ratio: its scenario runs' mean TPS over its baseline runs' mean; per round, the same over
@@ -508,6 +514,7 @@ fi
           paired("pending dedup vs PL/pgSQL", "dedup_plpgsql", 2)
           paired("pending dedup vs app-side", "dedup_app", 3)
           paired("consume vs bare UPDATE", "consume", 0.8)
+          printf "| (diagnostic, no target) the writes a consumption must make (status change, audit row, NOTIFY) as one SQL statement on look-alike tables, vs bare UPDATE: what those writes alone reach | %.2fx (%s) | | |\n", PR["consume_floor"], SP["consume_floor"]
           printf "| (no target) full cycle vs PL/pgSQL | %.2fx (%s) | | |\n", PR["cycle_plpgsql"], SP["cycle_plpgsql"]
           n = split("approval_gate ungated|approval_gate pending dedup|approval_gate consume|approval_gate full cycle|approval_gate contended (10 keys)", S, "|")
           for (k = 1; k <= n; k++) {
