@@ -9,6 +9,30 @@ SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000001'
 SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '[]')$$);
 SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', NULL)$$);
 SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op') IS NULL AS consume_ungated;
+-- Once 'hot_op' is known ungated, the answer read from the arguments in place still refuses every
+-- argument the full path refuses, with the same error, and reads what it cannot read in place
+-- (a 1-byte-header jsonb, a compressed reason) the full way.
+SELECT sql_error($$SELECT approval_gate_require(NULL, 'hot_op')$$) AS null_workspace;
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', NULL)$$) AS null_action;
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '1')$$) AS scalar_context;
+SELECT sql_error($$SELECT approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', reason => repeat('r', 8193))$$) AS long_reason;
+SELECT outcome AS reason_at_limit
+  FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', reason => repeat('r', 8192));
+SELECT sql_error($$SELECT approval_gate_consume('13000000-0000-0000-0000-000000000001', 'hot_op', missing_ok => NULL)$$) AS null_missing_ok;
+CREATE TEMP TABLE hot_args (context jsonb, reason text);
+INSERT INTO hot_args VALUES ('{}', repeat('r', 8192)), ('[]', NULL), ('{}', repeat('r', 100000));
+SELECT pg_column_size(context) < 8 AS short_header_context, pg_column_size(reason) < 8192 AS compressed_reason
+  FROM hot_args WHERE reason IS NOT NULL;
+SELECT r.outcome AS from_columns
+  FROM hot_args a, LATERAL approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', a.context, a.reason) r
+ WHERE a.context = '{}' AND octet_length(a.reason) = 8192;
+SELECT sql_error($$SELECT r.outcome FROM hot_args a,
+    LATERAL approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', a.context, a.reason) r
+    WHERE octet_length(a.reason) > 8192$$) AS compressed_long_reason;
+SELECT sql_error($$SELECT r.outcome FROM hot_args a,
+    LATERAL approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', a.context, a.reason) r
+    WHERE a.context = '[]'$$) AS array_context_from_column;
+DROP TABLE hot_args;
 -- The result row's descriptor comes from the type cache, not from state kept per call site: a
 -- prepared statement run past its custom plans (a fresh call site each time), and the scalar form,
 -- still get an approval_gate_decision.

@@ -30,17 +30,26 @@ struct KeyHash {
     }
 };
 
-// Bounded so that a caller cycling through many workspaces cannot grow a backend without limit.
+// Bounded, each map, so that a caller cycling through many workspaces or actions cannot grow a backend
+// without limit.
 constexpr size_t max_cached_policies = 10000;
 
-// Backend-static on purpose: it must outlive each call. Emptied whenever policies change.
-std::unordered_map<Key, std::optional<Policy>, KeyHash> cache;
+// What an action's rows say before any workspace is named. Without a workspace's own row, the answer
+// is the default row's (or none) for every workspace; only an action with such rows is cached per
+// workspace, so an ungated read in front of thousands of tenants takes one entry, not one per tenant.
+struct ActionPolicy {
+    bool per_workspace = false;
+    std::optional<Policy> policy; // the answer for every workspace, unless per_workspace
+};
+
+// Backend-static on purpose: they must outlive each call. Emptied whenever policies change.
+std::unordered_map<std::string, ActionPolicy> by_action;
+std::unordered_map<Key, std::optional<Policy>, KeyHash> by_workspace;
 uint64 cache_generation = 0;
 
-std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &action)
+// The policy row read at column offset 0 of the current result's row 0.
+Policy policy_at_row0()
 {
-    if (run(Stmt::LoadPolicy, {p_text(action), p_uuid(workspace_id)}, 1) == 0)
-        return std::nullopt;
     Policy p;
     p.gated = bool_at(0, 1);
     p.required_approvals = static_cast<int32>(int_at(0, 2));
@@ -52,19 +61,49 @@ std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &act
     return p;
 }
 
+std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &action)
+{
+    if (run(Stmt::LoadPolicy, {p_text(action), p_uuid(workspace_id)}, 1) == 0)
+        return std::nullopt;
+    return policy_at_row0();
+}
+
+ActionPolicy load_action(const std::string &action)
+{
+    run(Stmt::LoadActionPolicy, {p_text(action)}, 1);
+    ActionPolicy a;
+    a.per_workspace = bool_at(0, 8);
+    if (!a.per_workspace && !is_null(0, 1))
+        a.policy = policy_at_row0();
+    return a;
+}
+
 void drop_stale_cache()
 {
-    if (policies_changed_since(cache_generation) || cache.size() >= max_cached_policies)
-        cache.clear();
+    if (policies_changed_since(cache_generation) || by_action.size() >= max_cached_policies ||
+        by_workspace.size() >= max_cached_policies) {
+        by_action.clear();
+        by_workspace.clear();
+    }
 }
 
 } // namespace
 
-std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::string &action)
+std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, std::string_view action)
 {
     drop_stale_cache();
-    auto found = cache.find(Key{workspace_id, action});
-    if (found == cache.end())
+    // C++17 maps find by their own key type only; reusing one probe keeps the action's copy from
+    // allocating on the path in front of every ungated call.
+    static Key probe;
+    probe.action.assign(action);
+    auto known = by_action.find(probe.action);
+    if (known == by_action.end())
+        return std::nullopt;
+    if (!known->second.per_workspace)
+        return known->second.policy && known->second.policy->gated;
+    probe.workspace_id = workspace_id;
+    auto found = by_workspace.find(probe);
+    if (found == by_workspace.end())
         return std::nullopt;
     return found->second && found->second->gated;
 }
@@ -72,16 +111,21 @@ std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::st
 std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action)
 {
     installation();
-    drop_stale_cache();
-    Key key{workspace_id, action};
-    auto found = cache.find(key);
-    if (found != cache.end())
-        return found->second;
     // A REPEATABLE READ snapshot may predate a change whose invalidation this backend has already
     // processed: what it reads may be answered, never cached, or the cache would stay stale.
     if (IsolationUsesXactSnapshot())
         return load(workspace_id, action);
-    return cache.emplace(std::move(key), load(workspace_id, action)).first->second;
+    drop_stale_cache();
+    auto known = by_action.find(action);
+    if (known == by_action.end())
+        known = by_action.emplace(action, load_action(action)).first;
+    if (!known->second.per_workspace)
+        return known->second.policy;
+    Key key{workspace_id, action};
+    auto found = by_workspace.find(key);
+    if (found != by_workspace.end())
+        return found->second;
+    return by_workspace.emplace(std::move(key), load(workspace_id, action)).first->second;
 }
 
 } // namespace approval_gate

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace approval_gate {
 
@@ -23,6 +24,6 @@ struct Policy {
 std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action);
 
 // Whether the action is gated, when the cache already knows: no SQL, no GateScope needed.
-std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, const std::string &action);
+std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, std::string_view action);
 
 } // namespace approval_gate

@@ -40,6 +40,15 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " WHERE action = $1 AND (workspace_id = $2 OR workspace_id IS NULL)"
      " ORDER BY workspace_id NULLS LAST LIMIT 1",
      {TEXTOID, UUIDOID}},
+    // One row whatever the table holds: the default row's columns (NULL without one), and whether any
+    // workspace has a row of its own for the action.
+    {Stmt::LoadActionPolicy,
+     "SELECT d.gated, d.required_approvals, d.approver_role::text, d.pending_ttl, d.approval_ttl, d.deny_cooldown,"
+     "       d.allow_self_approval,"
+     "       EXISTS (SELECT FROM @s@.approval_gate_policies o WHERE o.action = $1 AND o.workspace_id IS NOT NULL)"
+     "  FROM (SELECT) one"
+     "  LEFT JOIN @s@.approval_gate_policies d ON d.action = $1 AND d.workspace_id IS NULL",
+     {TEXTOID}},
     {Stmt::LatestRequest,
      "SELECT id, status, decided_at FROM @s@.approval_gate_requests"
      " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3"

@@ -17,6 +17,7 @@ namespace approval_gate {
 // Every statement the extension runs. The SQL lives in spi.cpp; "@s@" stands for the schema.
 enum class Stmt {
     LoadPolicy,
+    LoadActionPolicy,
     LatestRequest,
     FindPending,
     ExpirePendingById,

@@ -204,11 +204,46 @@ GateKey read_key(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int
     return key;
 }
 
-// An action the policy cache already knows to be ungated is answered without SQL or hashing.
-bool known_ungated(const GateKey &key)
+// A text argument's bytes where they lie; nullopt when it is NULL, or compressed or out of line, which
+// only PG_GETARG_TEXT_PP (it may allocate, and so fail) can read.
+std::optional<std::string_view> text_arg_in_place(FunctionCallInfo fcinfo, int n)
 {
-    std::optional<bool> gated = cached_is_gated(key.workspace_id, key.action);
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
+    const auto *value = reinterpret_cast<const varlena *>(DatumGetPointer(PG_GETARG_DATUM(n)));
+    if (VARATT_IS_COMPRESSED(value) || VARATT_IS_EXTERNAL(value))
+        return std::nullopt;
+    return std::string_view(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+}
+
+// The ungated answer, which stands in front of everything the agents do. It is given only where the
+// full path would give it too: every argument present and well formed, and the policy cache already
+// knowing the action to be ungated. The arguments are read where they lie, with no copy, no SQL and no
+// PG_TRY to enter; whatever this cannot read goes the full way, which raises every argument error. No
+// action check is needed: the cache holds only actions that passed it.
+bool known_ungated(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, int context_arg)
+{
+    if (PG_ARGISNULL(workspace_arg) || PG_ARGISNULL(context_arg))
+        return false;
+    std::optional<std::string_view> action = text_arg_in_place(fcinfo, action_arg);
+    // A Jsonb is read in place only with its 4-byte header; PG_GETARG_JSONB_P copies any other.
+    const auto *context = reinterpret_cast<const varlena *>(DatumGetPointer(PG_GETARG_DATUM(context_arg)));
+    if (!action || !VARATT_IS_4B_U(context))
+        return false;
+    const auto *jsonb = reinterpret_cast<const Jsonb *>(context);
+    if (!JB_ROOT_IS_OBJECT(jsonb) || JB_ROOT_IS_SCALAR(jsonb))
+        return false;
+    std::optional<bool> gated = cached_is_gated(*PG_GETARG_UUID_P(workspace_arg), *action);
     return gated && !*gated;
+}
+
+// Whether a free-text argument is NULL or within max_note_bytes, read in place as known_ungated reads.
+bool note_fits_in_place(FunctionCallInfo fcinfo, int n)
+{
+    if (PG_ARGISNULL(n))
+        return true;
+    std::optional<std::string_view> note = text_arg_in_place(fcinfo, n);
+    return note && note->size() <= max_note_bytes;
 }
 
 // text[] or name[] argument; NULL elements are refused.
@@ -255,11 +290,14 @@ Caller caller_of(const GateScope &scope)
 // request_hash is NULL for not_gated: the gate does not hash what it does not gate.
 Datum decision_tuple(FunctionCallInfo fcinfo, const Decision &d, const std::string &request_hash)
 {
-    Datum outcome = text_datum(d.outcome);
-    Datum id = d.request_id ? uuid_datum(*d.request_id) : (Datum)0;
     bool hashed = d.outcome != "not_gated";
-    Datum hash = hashed ? text_datum(request_hash) : (Datum)0;
+    // One pg_call for the whole row: the ungated answer enters a single PG_TRY.
     return pg_call([&] {
+        Datum outcome = PointerGetDatum(cstring_to_text_with_len(d.outcome.data(), static_cast<int>(d.outcome.size())));
+        Datum id = d.request_id ? uuid_datum(*d.request_id) : (Datum)0;
+        Datum hash = hashed ? PointerGetDatum(cstring_to_text_with_len(request_hash.data(),
+                                                                       static_cast<int>(request_hash.size())))
+                            : (Datum)0;
         // A prepared statement gets a fresh FmgrInfo at every execution, so fn_extra cannot keep the
         // descriptor between calls. The type cache keeps it for the backend and follows ALTER TYPE;
         // the call expression already names the result type, so finding it needs no catalog read.
@@ -286,11 +324,11 @@ PG_FUNCTION_INFO_V1(approval_gate_require);
 Datum approval_gate_require(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
+        Decision decision{"not_gated", std::nullopt};
+        if (known_ungated(fcinfo, 0, 1, 2) && note_fits_in_place(fcinfo, 3))
+            return decision_tuple(fcinfo, decision, {});
         GateKey key = read_key_unhashed(fcinfo, 0, 1, 2);
         std::optional<std::string> reason = arg_opt_text(fcinfo, 3, "reason", max_note_bytes);
-        Decision decision{"not_gated", std::nullopt};
-        if (known_ungated(key))
-            return decision_tuple(fcinfo, decision, {});
         {
             GateScope scope;
             if (is_gated(key.workspace_id, key.action)) {
@@ -306,11 +344,11 @@ PG_FUNCTION_INFO_V1(approval_gate_consume);
 Datum approval_gate_consume(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
+        if (!PG_ARGISNULL(4) && known_ungated(fcinfo, 0, 1, 2))
+            PG_RETURN_NULL();
         GateKey key = read_key_unhashed(fcinfo, 0, 1, 2);
         bool missing_ok = arg_bool(fcinfo, 4, "missing_ok");
         std::optional<pg_uuid_t> consumed;
-        if (known_ungated(key))
-            PG_RETURN_NULL();
         {
             GateScope scope;
             if (is_gated(key.workspace_id, key.action)) {

@@ -2,7 +2,7 @@
 -- the default row, drop_policy, is_gated, validation, the per-backend cache, pending_ttl,
 -- approval_ttl, deny_cooldown and approver_role.
 BEGIN;
-SELECT plan(71);
+SELECT plan(76);
 
 CREATE ROLE agent LOGIN;
 CREATE ROLE alice LOGIN IN ROLE approval_gate_approver;
@@ -158,6 +158,20 @@ SELECT approval_gate_drop_policy('cache_a', :w1) \gset junk_
 SELECT is(approval_gate_is_gated(:w1, 'cache_a'), true, 'cache: dropping the workspace row is visible at once');
 SELECT approval_gate_drop_policy('cache_a') \gset junk_
 SELECT is(approval_gate_is_gated(:w1, 'cache_a'), false, 'cache: dropping the default row is visible at once');
+-- An action with no workspace's own row is cached once for every workspace; a workspace's row added
+-- later applies to that workspace alone, in require's ungated answer too.
+:as_agent
+SELECT is((SELECT outcome FROM approval_gate_require(:w1, 'cache_c')), 'not_gated', 'cache: cache_c not gated in w1 (cached for every workspace)');
+:as_owner
+SELECT approval_gate_set_policy('cache_c', :w2) \gset junk_
+:as_agent
+SELECT is((SELECT outcome FROM approval_gate_require(:w2, 'cache_c')), 'pending', 'cache: a row of w2''s own gates cache_c in w2 at once');
+SELECT is((SELECT outcome FROM approval_gate_require(:w1, 'cache_c')), 'not_gated', 'cache: ... and not in w1');
+:as_owner
+SELECT approval_gate_set_policy('cache_c', gated => true) \gset junk_
+SELECT approval_gate_set_policy('cache_c', :w2, gated => false) \gset junk_
+SELECT is(approval_gate_is_gated(:w1, 'cache_c'), true, 'cache: with a default row and w2''s own, w1 follows the default');
+SELECT is(approval_gate_is_gated(:w2, 'cache_c'), false, 'cache: ... and w2 its own row');
 
 -- The owner writing the table directly (the trigger must invalidate too).
 UPDATE approval_gate_policies SET gated = false WHERE action = 'secret_write';
