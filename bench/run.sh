@@ -504,7 +504,7 @@ fi
           print "| --- | ---: | ---: | --- |"
           paired("ungated passthrough vs SELECT 1", "ungated", 0.7)
           printf "| (diagnostic, no target) the ungated statement with the call taken out, vs SELECT 1: the ceiling its shape sets | %.2fx (%s) | | |\n", PR["ungated_args"], SP["ungated_args"]
-          printf "| (diagnostic, no target) the ungated statement calling a do-nothing C function of the same signature, vs SELECT 1: the floor of any C function there | %.2fx (%s) | | |\n", PR["ungated_noop"], SP["ungated_noop"]
+          printf "| (diagnostic, no target) the ungated statement calling a do-nothing C function of the same signature, vs SELECT 1: the most any C function called there reaches | %.2fx (%s) | | |\n", PR["ungated_noop"], SP["ungated_noop"]
           split("empty history", P, " ")
           for (k = 1; k <= 2; k++) {
             key = "approval_gate pending dedup|" P[k]
