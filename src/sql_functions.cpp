@@ -121,12 +121,17 @@ Interval arg_interval(FunctionCallInfo fcinfo, int n, const char *name)
     }
 }
 
+bool is_json_object(const Jsonb *jsonb)
+{
+    return JB_ROOT_IS_OBJECT(jsonb) && !JB_ROOT_IS_SCALAR(jsonb);
+}
+
 Jsonb *jsonb_object_arg(FunctionCallInfo fcinfo, int n)
 {
     if (PG_ARGISNULL(n))
         fail(ERRCODE_NULL_VALUE_NOT_ALLOWED, "context must not be NULL", "pass '{}' for no context");
     Jsonb *jsonb = pg_call([&] { return PG_GETARG_JSONB_P(n); });
-    if (!JB_ROOT_IS_OBJECT(jsonb) || JB_ROOT_IS_SCALAR(jsonb))
+    if (!is_json_object(jsonb))
         fail(ERRCODE_INVALID_PARAMETER_VALUE, "context must be a JSON object");
     return jsonb;
 }
@@ -230,8 +235,7 @@ bool known_ungated(FunctionCallInfo fcinfo, int workspace_arg, int action_arg, i
     const auto *context = reinterpret_cast<const varlena *>(DatumGetPointer(PG_GETARG_DATUM(context_arg)));
     if (!action || !VARATT_IS_4B_U(context))
         return false;
-    const auto *jsonb = reinterpret_cast<const Jsonb *>(context);
-    if (!JB_ROOT_IS_OBJECT(jsonb) || JB_ROOT_IS_SCALAR(jsonb))
+    if (!is_json_object(reinterpret_cast<const Jsonb *>(context)))
         return false;
     std::optional<bool> gated = cached_is_gated(*PG_GETARG_UUID_P(workspace_arg), *action);
     return gated && !*gated;
