@@ -87,6 +87,18 @@ void drop_stale_cache()
     }
 }
 
+// The cached answer for (workspace, action), or nullptr while the cache does not know it.
+const std::optional<Policy> *cached(const Key &key)
+{
+    auto known = by_action.find(key.action);
+    if (known == by_action.end())
+        return nullptr;
+    if (!known->second.per_workspace)
+        return &known->second.policy;
+    auto found = by_workspace.find(key);
+    return found == by_workspace.end() ? nullptr : &found->second;
+}
+
 } // namespace
 
 std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, std::string_view action)
@@ -95,17 +107,12 @@ std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, std::string_v
     // C++17 maps find by their own key type only; reusing one probe keeps the action's copy from
     // allocating on the path in front of every ungated call.
     static Key probe;
-    probe.action.assign(action);
-    auto known = by_action.find(probe.action);
-    if (known == by_action.end())
-        return std::nullopt;
-    if (!known->second.per_workspace)
-        return known->second.policy && known->second.policy->gated;
     probe.workspace_id = workspace_id;
-    auto found = by_workspace.find(probe);
-    if (found == by_workspace.end())
+    probe.action.assign(action);
+    const std::optional<Policy> *policy = cached(probe);
+    if (!policy)
         return std::nullopt;
-    return found->second && found->second->gated;
+    return *policy && (*policy)->gated;
 }
 
 std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::string &action)
@@ -116,15 +123,14 @@ std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::strin
     if (IsolationUsesXactSnapshot())
         return load(workspace_id, action);
     drop_stale_cache();
+    Key key{workspace_id, action};
+    if (const std::optional<Policy> *policy = cached(key))
+        return *policy;
     auto known = by_action.find(action);
     if (known == by_action.end())
         known = by_action.emplace(action, load_action(action)).first;
     if (!known->second.per_workspace)
         return known->second.policy;
-    Key key{workspace_id, action};
-    auto found = by_workspace.find(key);
-    if (found != by_workspace.end())
-        return found->second;
     return by_workspace.emplace(std::move(key), load(workspace_id, action)).first->second;
 }
 
