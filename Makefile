@@ -1,15 +1,23 @@
+# approval_gate: a PGXS build. `make && make install`, then `make installcheck` against a running
+# server (PGHOST/PGPORT/PGUSER as for psql). Works in tree and out of tree (VPATH, as pg_buildext builds).
 EXTENSION  = approval_gate
-MODULE_big = approval_gate
-OBJS = $(patsubst %.cpp,%.o,$(wildcard src/*.cpp))
-DATA = $(wildcard extension/approval_gate--*.sql)
+EXTVERSION = 1.1
+# The library carries the version in its name, as PostGIS does: a backend that still has the 1.0
+# library loaded can load this one beside it while ALTER EXTENSION ... UPDATE runs.
+MODULE_big = approval_gate-$(EXTVERSION)
+OBJS = $(patsubst $(srcdir)/%.cpp,%.o,$(sort $(wildcard $(srcdir)/src/*.cpp)))
+DATA = extension/approval_gate--1.0.sql extension/approval_gate--1.0.control \
+       extension/approval_gate--1.1.sql extension/approval_gate--1.0--1.1.sql
+DOCS = doc/approval_gate.md
 
 PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src -DAG_EXTVERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = -lcrypto -lstdc++
 
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS = $(patsubst $(srcdir)/sql/%.sql,%,$(sort $(wildcard $(srcdir)/sql/*.sql)))
 REGRESS_OPTS = --load-extension=approval_gate
-ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION = $(patsubst $(srcdir)/specs/%.spec,%,$(sort $(wildcard $(srcdir)/specs/*.spec)))
 ISOLATION_OPTS = --load-extension=approval_gate
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -19,4 +27,14 @@ include $(PGXS)
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
 
 # PGXS does not track header dependencies; every object depends on every header.
-$(OBJS) $(OBJS:.o=.bc): $(wildcard src/*.hpp)
+$(OBJS) $(OBJS:.o=.bc): $(wildcard $(srcdir)/src/*.hpp)
+
+# Databases created before 1.1 name the library without its version: the same library answers them,
+# refusing every call until ALTER EXTENSION approval_gate UPDATE brings their objects to 1.1.
+install: install-compat-link
+install-compat-link: install-lib
+	ln -sf $(MODULE_big)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/approval_gate$(DLSUFFIX)'
+uninstall: uninstall-compat-link
+uninstall-compat-link:
+	rm -f '$(DESTDIR)$(pkglibdir)/approval_gate$(DLSUFFIX)'
+.PHONY: install-compat-link uninstall-compat-link

@@ -1,5 +1,8 @@
 #include "policy.hpp"
 
+#include "installation.hpp"
+#include "statements.hpp"
+
 extern "C" {
 #include "access/xact.h"
 }
@@ -35,55 +38,58 @@ struct KeyHash {
 constexpr size_t max_cached_policies = 10000;
 
 // What an action's rows say before any workspace is named. Without a workspace's own row, the answer
-// is the default row's (or none) for every workspace; only an action with such rows is cached per
-// workspace, so an ungated read in front of thousands of tenants takes one entry, not one per tenant.
+// is the action's default for every workspace; only an action with such rows is cached per
+// workspace, so an ungated call in front of thousands of tenants takes one entry, not one per tenant.
 struct ActionPolicy {
     bool per_workspace = false;
-    std::optional<Policy> policy; // the answer for every workspace, unless per_workspace
+    std::optional<Policy> policy;  // the answer for every workspace, unless per_workspace
 };
 
-// Backend-static on purpose: they must outlive each call. Emptied whenever policies change.
+// Backend-static on purpose: they must outlive each call. Emptied whenever policies may have changed.
 std::unordered_map<std::string, ActionPolicy> by_action;
 std::unordered_map<Key, std::optional<Policy>, KeyHash> by_workspace;
-uint64 cache_generation = 0;
+std::uint64_t cached_under = 0;
 
-// The policy row read at column offset 0 of the current result's row 0.
-Policy policy_at_row0()
+// The policy columns, in the order both policy statements return them.
+Policy decode_policy(const Row &row)
 {
     Policy p;
-    p.gated = bool_at(0, 1);
-    p.required_approvals = static_cast<int32>(int_at(0, 2));
-    p.approver_role = text_at(0, 3);
-    p.pending_ttl = opt_interval_at(0, 4);
-    p.approval_ttl = opt_interval_at(0, 5);
-    p.deny_cooldown = opt_interval_at(0, 6).value_or(Interval{});
-    p.allow_self_approval = bool_at(0, 7);
+    p.gated = row.boolean(1);
+    p.required_approvals = row.int4(2);
+    p.approver_role = row.text(3);
+    p.pending_ttl = row.opt_interval(4);
+    p.approval_ttl = row.opt_interval(5);
+    p.deny_cooldown = row.opt_interval(6).value_or(Interval{});
+    p.allow_self_approval = row.boolean(7);
+    p.consumable_by_any = row.boolean(8);
     return p;
 }
 
 std::optional<Policy> load(const pg_uuid_t &workspace_id, const std::string &action)
 {
-    if (run(Stmt::LoadPolicy, {p_text(action), p_uuid(workspace_id)}, 1) == 0)
+    if (run(Stmt::LoadPolicy, {p_text(action), p_uuid(workspace_id)}) == 0)
         return std::nullopt;
-    return policy_at_row0();
+    return decode_policy(Row(0));
 }
 
 ActionPolicy load_action(const std::string &action)
 {
-    run(Stmt::LoadActionPolicy, {p_text(action)}, 1);
+    run(Stmt::LoadActionPolicy, {p_text(action)});
+    Row row(0);
     ActionPolicy a;
-    a.per_workspace = bool_at(0, 8);
-    if (!a.per_workspace && !is_null(0, 1))
-        a.policy = policy_at_row0();
+    a.per_workspace = row.boolean(9);
+    if (!a.per_workspace && !row.is_null(1))
+        a.policy = decode_policy(row);
     return a;
 }
 
 void drop_stale_cache()
 {
-    if (policies_changed_since(cache_generation) || by_action.size() >= max_cached_policies ||
+    if (cached_under != policy_generation() || by_action.size() >= max_cached_policies ||
         by_workspace.size() >= max_cached_policies) {
         by_action.clear();
         by_workspace.clear();
+        cached_under = policy_generation();
     }
 }
 
@@ -103,6 +109,10 @@ const std::optional<Policy> *cached(const Key &key)
 
 std::optional<bool> cached_is_gated(const pg_uuid_t &workspace_id, std::string_view action)
 {
+    // Only a cache filled under a valid installation answers: after the extension is dropped,
+    // updated, or has the wrong version, every call goes the full way and meets that error.
+    if (!installation_known())
+        return std::nullopt;
     drop_stale_cache();
     // C++17 maps find by their own key type only; reusing one probe keeps the action's copy from
     // allocating on the path in front of every ungated call.
@@ -119,8 +129,8 @@ std::optional<Policy> policy_for(const pg_uuid_t &workspace_id, const std::strin
 {
     installation();
     // A REPEATABLE READ snapshot may predate a change whose invalidation this backend has already
-    // processed: what it reads may be answered, never cached, or the cache would stay stale.
-    if (IsolationUsesXactSnapshot())
+    // processed: what it reads is answered, never cached, or the cache would stay stale.
+    if (IsolationUsesXactSnapshot())  // unguarded: reads two variables
         return load(workspace_id, action);
     drop_stale_cache();
     Key key{workspace_id, action};

@@ -1,20 +1,36 @@
 #include "protect.hpp"
 
+#include "encoding.hpp"
+#include "ids.hpp"
+#include "installation.hpp"
 #include "json_text.hpp"
+#include "owner_scope.hpp"
+#include "policy.hpp"
 #include "request_hash.hpp"
+#include "requests.hpp"
+#include "row_key.hpp"
+#include "statements.hpp"
 
 extern "C" {
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/jsonb.h"
-#include "utils/numeric.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 }
 
 #include <algorithm>
@@ -28,153 +44,286 @@ const char *const truncate_trigger = "approval_gate_protect_truncate";
 // TRUNCATE touches every workspace at once; its approval is asked for the nil workspace.
 const pg_uuid_t whole_table_workspace{};
 
-std::string qualified_name(Oid relid)
+struct Protection {
+    std::string action;
+    std::string workspace_column;
+    std::vector<std::string> key_columns;
+    std::vector<std::string> operations;
+    std::optional<std::vector<std::string>> gated_roles;
+};
+
+// ---- catalog reads, C-style so that each is guarded as one unit -----------------------------------
+
+char *relation_name(Oid relid)
 {
-    return pg_call([&] {
-        char *schema = get_namespace_name(get_rel_namespace(relid));
-        char *name = get_rel_name(relid);
-        if (!schema || !name)
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
-        return std::string(quote_qualified_identifier(schema, name));
-    });
+    char *schema = get_namespace_name(get_rel_namespace(relid));
+    char *name = get_rel_name(relid);
+    if (!schema || !name)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
+    return quote_qualified_identifier(schema, name);
 }
 
-std::string sql_literal(const std::string &s)
+struct Names {
+    int count;
+    char **names;
+};
+
+void primary_key_names(Oid relid, Names *out)
 {
-    std::string out = "'";
-    for (char c : s) {
-        out.push_back(c);
-        if (c == '\'')
-            out.push_back('\'');
+    Relation rel = table_open(relid, AccessShareLock);
+    Oid key = RelationGetPrimaryKeyIndex(rel);
+    out->count = 0;
+    out->names = nullptr;
+    if (OidIsValid(key)) {
+        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(key));
+        if (!HeapTupleIsValid(tuple))
+            elog(ERROR, "approval_gate: cache lookup failed for index %u", key);
+        auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
+        out->count = index->indnkeyatts;
+        out->names = static_cast<char **>(palloc(sizeof(char *) * out->count));
+        for (int i = 0; i < out->count; i++)
+            out->names[i] = get_attname(relid, index->indkey.values[i], false);
+        ReleaseSysCache(tuple);
     }
-    return out + "'";
+    table_close(rel, AccessShareLock);
 }
 
-std::string context_json(const std::string &table, const std::vector<std::pair<std::string, std::optional<std::string>>> &key)
+// The table whose protection a trigger enforces: its own, or for a trigger cloned onto a partition,
+// the table of the trigger it was cloned from.
+Oid protected_table_of_trigger(Oid trigger_oid)
 {
-    if (key.empty())
-        return "{\"table\":" + json_quote(table) + ",\"truncate\":true}";
-    std::vector<std::pair<std::string_view, std::optional<std::string>>> members(key.begin(), key.end());
-    std::sort(members.begin(), members.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-    return "{\"key\":" + json_object(members) + ",\"table\":" + json_quote(table) + "}";
+    Relation rel = table_open(TriggerRelationId, AccessShareLock);
+    Oid relid = InvalidOid;
+    Oid current = trigger_oid;
+    for (int depth = 0; OidIsValid(current) && depth < 1000; depth++) {
+        ScanKeyData key;
+        ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(current));
+        SysScanDesc scan = systable_beginscan(rel, TriggerOidIndexId, true, nullptr, 1, &key);
+        HeapTuple tuple = systable_getnext(scan);
+        if (!HeapTupleIsValid(tuple)) {
+            systable_endscan(scan);
+            relid = InvalidOid;
+            break;
+        }
+        auto *trigger = reinterpret_cast<Form_pg_trigger>(GETSTRUCT(tuple));
+        relid = trigger->tgrelid;
+        current = trigger->tgparentid;
+        systable_endscan(scan);
+    }
+    table_close(rel, AccessShareLock);
+    return relid;
 }
+
+struct ColumnType {
+    AttrNumber attnum;
+    Oid type;
+    int32 typmod;
+};
+
+void column_type(Oid relid, const char *name, ColumnType *out)
+{
+    out->attnum = get_attnum(relid, name);
+    out->type = InvalidOid;
+    out->typmod = -1;
+    if (out->attnum > 0) {
+        Oid collation;
+        get_atttypetypmodcoll(relid, out->attnum, &out->type, &out->typmod, &collation);
+    }
+}
+
+// Runs DDL as the caller (the table owner), with search_path pinned like the extension's own SQL.
+void execute_as_caller(const char *sql)
+{
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "approval_gate: SPI_connect failed");
+    int level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                      false);
+    if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+        elog(ERROR, "approval_gate: could not run: %s", sql);
+    AtEOXact_GUC(true, level);
+    SPI_finish();
+}
+
+bool may_select_column(Oid relid, AttrNumber attnum, Oid role)
+{
+    return pg_class_aclcheck(relid, role, ACL_SELECT) == ACLCHECK_OK ||
+           pg_attribute_aclcheck(relid, attnum, role, ACL_SELECT) == ACLCHECK_OK;
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+std::string qualified_name(Oid relid) { return guarded(relation_name, relid); }
+
+std::string sql_literal(const std::string &s) { return guarded(quote_literal_cstr, s.c_str()); }
 
 std::optional<Protection> load_protection(Oid target)
 {
-    if (run(Stmt::LoadProtection, {p_oid(target)}, 1) == 0)
-        return std::nullopt;
-    return Protection{text_at(0, 1), text_at(0, 2), opt_text_array_at(0, 3).value_or(std::vector<std::string>{}),
-                      opt_text_array_at(0, 4).value_or(std::vector<std::string>{}), opt_text_array_at(0, 5)};
-}
-
-void require_table_owner(Oid target, const Caller &caller)
-{
-    if (!pg_call([&] { return pg_class_ownercheck(target, caller.role); }))
-        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "must be owner of table " + qualified_name(target));
-}
-
-AttrNumber column_number(Oid target, const std::string &column)
-{
-    AttrNumber attnum = pg_call([&] { return get_attnum(target, column.c_str()); });
-    if (attnum == InvalidAttrNumber || attnum < 0)
-        fail(ERRCODE_UNDEFINED_COLUMN,
-             "column \"" + column + "\" of relation " + qualified_name(target) + " does not exist");
-    return attnum;
-}
-
-std::vector<std::string> primary_key_columns(Oid target)
-{
-    pin_search_path_for_sql();
-    return pg_call([&] {
-        Datum arg = ObjectIdGetDatum(target);
-        Oid argtype = OIDOID;
-        if (SPI_execute_with_args("SELECT a.attname::text FROM pg_catalog.pg_index i"
-                                  " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-                                  " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-                                  " WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
-                                  1, &argtype, &arg, nullptr, true, 0) != SPI_OK_SELECT)
-            elog(ERROR, "approval_gate: primary key lookup failed");
-        std::vector<std::string> columns;
-        for (uint64 i = 0; i < SPI_processed; i++)
-            columns.emplace_back(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
-        return columns;
+    return as_owner([&]() -> std::optional<Protection> {
+        if (run(Stmt::LoadProtection, {p_oid(target)}) == 0)
+            return std::nullopt;
+        Row row(0);
+        return Protection{row.text(1), row.text(2), row.opt_text_array(3).value_or(std::vector<std::string>{}),
+                          row.opt_text_array(4).value_or(std::vector<std::string>{}), row.opt_text_array(5)};
     });
 }
 
-void execute_ddl(const std::string &sql);
+// The first of target and its partition ancestors that is protected.
+std::optional<std::pair<Oid, Protection>> protection_of_table_or_ancestor(Oid target)
+{
+    if (std::optional<Protection> own = load_protection(target))
+        return std::make_pair(target, *own);
+    if (!guarded(get_rel_relispartition, target))
+        return std::nullopt;
+    List *ancestors = guarded(get_partition_ancestors, target);
+    ListCell *cell;
+    foreach (cell, ancestors) {
+        Oid ancestor = lfirst_oid(cell);
+        if (std::optional<Protection> found = load_protection(ancestor))
+            return std::make_pair(ancestor, *found);
+    }
+    return std::nullopt;
+}
+
+ColumnType existing_column(Oid relid, const std::string &column)
+{
+    ColumnType c{};
+    guarded(column_type, relid, column.c_str(), &c);
+    if (c.attnum <= 0)
+        fail(ERRCODE_UNDEFINED_COLUMN, "column \"" + column + "\" of relation " + qualified_name(relid) +
+                                           " does not exist");
+    return c;
+}
+
+Oid key_base_type(Oid relid, const std::string &column, Oid type)
+{
+    Oid base = allowed_key_base_type(type);
+    if (!OidIsValid(base))
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED,
+             "column \"" + column + "\" of " + qualified_name(relid) + " cannot key a protected row",
+             std::string("its text form is not the same in every session; key columns may be of type ") +
+                 allowed_key_types + ", or a domain over one");
+    return base;
+}
+
+bool is_uuid_column(Oid type) { return guarded(getBaseType, type) == UUIDOID; }
+
+bool policy_manager(const Identity &who)
+{
+    Oid owner = installation().owner;
+    return guarded(superuser_arg, who.role) || guarded(has_privs_of_role, who.role, owner);
+}
+
+bool role_exists(const std::string &name) { return OidIsValid(guarded(get_role_oid, name.c_str(), true)); }
+
+// Gated roles are named; a name that no longer resolves refuses every change, whoever makes it,
+// rather than quietly gating nobody.
+bool in_gated_roles(const Protection &p, const std::string &table, Oid role)
+{
+    if (!p.gated_roles)
+        return true;
+    for (const std::string &name : *p.gated_roles) {
+        Oid gated = guarded(get_role_oid, name.c_str(), true);
+        if (!OidIsValid(gated))
+            fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                 "gated role \"" + name + "\" of the protection on " + table + " no longer exists",
+                 "run approval_gate_protect() again with the roles that exist now");
+        if (guarded(is_member_of_role_nosuper, role, gated))
+            return true;
+    }
+    return false;
+}
+
+std::string context_json(const std::string &table,
+                         const std::vector<std::pair<std::string, std::optional<std::string>>> &key)
+{
+    std::string utf8_table = to_utf8(table);
+    if (key.empty())
+        return "{\"table\":" + json_quote(utf8_table) + ",\"truncate\":true}";
+    std::vector<std::pair<std::string, std::optional<std::string>>> utf8_key;
+    for (const auto &[column, value] : key)
+        utf8_key.emplace_back(to_utf8(column), value ? std::optional<std::string>(to_utf8(*value)) : std::nullopt);
+    std::sort(utf8_key.begin(), utf8_key.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<std::pair<std::string_view, std::optional<std::string>>> members(utf8_key.begin(), utf8_key.end());
+    return "{\"key\":" + json_object(members) + ",\"table\":" + json_quote(utf8_table) + "}";
+}
 
 void drop_protect_triggers(Oid target)
 {
     std::string table = qualified_name(target);
-    for (const char *trigger : {row_trigger, truncate_trigger}) {
-        bool exists = pg_call([&] { return OidIsValid(get_trigger_oid(target, trigger, true)); });
-        if (exists)
-            execute_ddl(std::string("DROP TRIGGER ") + trigger + " ON " + table);
-    }
+    for (const char *trigger : {row_trigger, truncate_trigger})
+        if (OidIsValid(guarded(get_trigger_oid, target, trigger, true)))
+            guarded(execute_as_caller, (std::string("DROP TRIGGER ") + trigger + " ON " + table).c_str());
 }
 
-void execute_ddl(const std::string &sql)
+std::string role_array_literal(const std::vector<std::string> &roles)
 {
-    pin_search_path_for_sql();
-    pg_call([&] {
-        if (SPI_execute(sql.c_str(), false, 0) != SPI_OK_UTILITY)
-            elog(ERROR, "approval_gate: could not run: %s", sql.c_str());
-    });
+    std::string out = "ARRAY[";
+    for (size_t i = 0; i < roles.size(); i++)
+        out += (i ? ", " : "") + sql_literal(roles[i]);
+    return out + "]::pg_catalog.name[]";
 }
 
-bool in_gated_roles(const Protection &p, Oid role)
+// Where the gate asks for a gated policy before it protects anything: a protection that is never
+// enforced is refused, and only a policy manager may create the policy that enforces it.
+void require_gated_policy(const std::string &action, const Identity &who)
 {
-    if (!p.gated_roles)
-        return true;
-    return pg_call([&] {
-        for (const std::string &name : *p.gated_roles) {
-            Oid gated = get_role_oid(name.c_str(), true);
-            if (OidIsValid(gated) && is_member_of_role_nosuper(role, gated))
-                return true;
-        }
-        return false;
-    });
-}
-
-// The column's text form: the same for a stored row and for a key typed by a person.
-std::string normalized_value(Oid target, AttrNumber attnum, const std::string &input)
-{
-    return pg_call([&] {
-        Oid type, collation;
-        int32 typmod;
-        get_atttypetypmodcoll(target, attnum, &type, &typmod, &collation);
-        Oid input_fn, ioparam, output_fn;
-        bool varlena;
-        getTypeInputInfo(type, &input_fn, &ioparam);
-        getTypeOutputInfo(type, &output_fn, &varlena);
-        Datum value = OidInputFunctionCall(input_fn, const_cast<char *>(input.c_str()), ioparam, typmod);
-        return std::string(OidOutputFunctionCall(output_fn, value));
+    bool manager = policy_manager(who);
+    as_owner([&] {
+        run(Stmt::ActionGatedSomewhere, {p_text(action)});
+        if (Row(0).boolean(1))
+            return;
+        run(Stmt::ActionHasAnyPolicy, {p_text(action)});
+        bool has_policy = Row(0).boolean(1);
+        if (!manager)
+            fail(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                 "action \"" + action + "\" has no gated policy, and only a policy manager may create one",
+                 "ask the extension owner or a superuser to run approval_gate_set_policy(" + sql_literal(action) +
+                     ") first");
+        if (has_policy)
+            fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                 "action \"" + action + "\" is not gated by any policy, so a protection would not be enforced",
+                 "gate it with approval_gate_set_policy() first");
+        require_writable("approval_gate_protect");
+        run(Stmt::EnsureDefaultPolicy, {p_text(action)});
     });
 }
 
 } // namespace
 
-void protect(Oid target, const std::string &action, const std::string &workspace_column,
-             const std::optional<std::vector<std::string>> &key_columns, const std::vector<std::string> &operations,
-             const std::optional<std::vector<std::string>> &gated_roles, const Caller &caller)
+void protect(const ProtectRequest &r, const Identity &who)
 {
-    require_table_owner(target, caller);
-    char relkind = pg_call([&] { return get_rel_relkind(target); });
+    require_writable("approval_gate_protect");
+    if (!guarded(pg_class_ownercheck, r.target, who.role))
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "must be owner of table " + qualified_name(r.target));
+    char relkind = guarded(get_rel_relkind, r.target);
     if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-        fail(ERRCODE_WRONG_OBJECT_TYPE, qualified_name(target) + " is not a table");
-    check_action(action);
-    if (pg_call([&] { return get_atttype(target, column_number(target, workspace_column)); }) != UUIDOID)
-        fail(ERRCODE_DATATYPE_MISMATCH, "workspace column \"" + workspace_column + "\" must be of type uuid");
+        fail(ERRCODE_WRONG_OBJECT_TYPE, qualified_name(r.target) + " is not a table");
+    if (guarded(get_rel_relispartition, r.target))
+        fail(ERRCODE_WRONG_OBJECT_TYPE, qualified_name(r.target) + " is a partition",
+             "protect the partitioned table: its protection covers every partition, including those attached later");
+    if (r.action.empty() || r.action.size() > 128)
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, "action must be between 1 and 128 bytes long");
+    if (!is_uuid_column(existing_column(r.target, r.workspace_column).type))
+        fail(ERRCODE_DATATYPE_MISMATCH, "workspace column \"" + r.workspace_column + "\" must be of type uuid");
 
-    std::vector<std::string> keys = key_columns ? *key_columns : primary_key_columns(target);
+    std::vector<std::string> keys;
+    if (r.key_columns) {
+        keys = *r.key_columns;
+    } else {
+        Names names{};
+        guarded(primary_key_names, r.target, &names);
+        for (int i = 0; i < names.count; i++)
+            keys.emplace_back(names.names[i]);
+    }
     if (keys.empty())
-        fail(ERRCODE_INVALID_PARAMETER_VALUE, qualified_name(target) + " has no primary key",
+        fail(ERRCODE_INVALID_PARAMETER_VALUE, qualified_name(r.target) + " has no primary key",
              "pass key_columns naming the columns that identify a row");
     for (const std::string &k : keys)
-        column_number(target, k);
+        key_base_type(r.target, k, existing_column(r.target, k).type);
 
     std::vector<std::string> ops;
-    for (std::string op : operations) {
+    for (std::string op : r.operations) {
         std::transform(op.begin(), op.end(), op.begin(), [](unsigned char c) { return std::toupper(c); });
         if (op != "DELETE" && op != "UPDATE" && op != "TRUNCATE")
             fail(ERRCODE_INVALID_PARAMETER_VALUE, "operation \"" + op + "\" cannot be protected",
@@ -184,120 +333,196 @@ void protect(Oid target, const std::string &action, const std::string &workspace
     }
     if (ops.empty())
         fail(ERRCODE_INVALID_PARAMETER_VALUE, "operations must name at least one of DELETE, UPDATE, TRUNCATE");
-    if (gated_roles)
-        for (const std::string &role : *gated_roles)
-            if (!OidIsValid(pg_call([&] { return get_role_oid(role.c_str(), true); })))
+    bool truncate = std::find(ops.begin(), ops.end(), "TRUNCATE") != ops.end();
+    // A statement trigger is not cloned onto partitions, so TRUNCATE of one partition would pass.
+    if (truncate && relkind == RELKIND_PARTITIONED_TABLE)
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED, "TRUNCATE cannot be protected on a partitioned table",
+             "revoke TRUNCATE from the gated roles instead; DELETE and UPDATE are protected on every partition");
+    if (r.gated_roles)
+        for (const std::string &role : *r.gated_roles)
+            if (!role_exists(role))
                 fail(ERRCODE_UNDEFINED_OBJECT, "role \"" + role + "\" does not exist");
 
-    std::string table = qualified_name(target);
-    std::string function = installation().schema + ".approval_gate_protect_trigger()";
-    drop_protect_triggers(target);
+    require_gated_policy(r.action, who);
+
+    std::string table = qualified_name(r.target);
+    std::string schema = installation().schema;
+    drop_protect_triggers(r.target);
     std::string row_events;
     for (const std::string &op : ops)
         if (op != "TRUNCATE")
             row_events += (row_events.empty() ? "" : " OR ") + op;
     // AFTER: only rows really deleted or updated (not ones another trigger skipped) need an approval.
-    if (!row_events.empty())
-        execute_ddl(std::string("CREATE TRIGGER ") + row_trigger + " AFTER " + row_events + " ON " + table +
-                    " FOR EACH ROW EXECUTE FUNCTION " + function);
-    if (std::find(ops.begin(), ops.end(), "TRUNCATE") != ops.end())
-        execute_ddl(std::string("CREATE TRIGGER ") + truncate_trigger + " BEFORE TRUNCATE ON " + table +
-                    " FOR EACH STATEMENT EXECUTE FUNCTION " + function);
-    run(Stmt::UpsertProtection, {p_oid(target), p_text(action), p_name(workspace_column), p_text_array(keys),
-                                 p_text_array(ops), p_text_array_or_null(gated_roles), p_text(caller.actor)});
-    // Without a gated policy the triggers would let everything through.
-    run(Stmt::EnsurePolicy, {p_text(action)});
+    // WHEN: a role that is not gated queues no trigger event at all.
+    if (!row_events.empty()) {
+        std::string when = r.gated_roles ? " WHEN (" + schema + ".approval_gate_current_role_gated(" +
+                                               role_array_literal(*r.gated_roles) + "))"
+                                         : "";
+        guarded(execute_as_caller, (std::string("CREATE TRIGGER ") + row_trigger + " AFTER " + row_events + " ON " +
+                                    table + " FOR EACH ROW" + when + " EXECUTE FUNCTION " + schema +
+                                    ".approval_gate_protect_trigger()")
+                                       .c_str());
+    }
+    if (truncate)
+        guarded(execute_as_caller, (std::string("CREATE TRIGGER ") + truncate_trigger + " BEFORE TRUNCATE ON " +
+                                    table + " FOR EACH STATEMENT EXECUTE FUNCTION " + schema +
+                                    ".approval_gate_protect_trigger()")
+                                       .c_str());
+    as_owner([&] {
+        run(Stmt::UpsertProtection, {p_oid(r.target), p_text(r.action), p_name(r.workspace_column), p_text_array(keys),
+                                     p_text_array(ops), p_text_array_or_null(r.gated_roles), p_text(who.principal)});
+    });
 }
 
-bool unprotect(Oid target, const Caller &caller)
+bool unprotect(Oid target, const Identity &who)
 {
-    require_table_owner(target, caller);
+    require_writable("approval_gate_unprotect");
+    if (!guarded(pg_class_ownercheck, target, who.role))
+        fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "must be owner of table " + qualified_name(target));
     drop_protect_triggers(target);
-    return run(Stmt::DeleteProtection, {p_oid(target)}) > 0;
+    return as_owner([&] { return run(Stmt::DeleteProtection, {p_oid(target)}) > 0; });
 }
 
 std::string row_context(Oid target, Jsonb *row_key)
 {
-    std::optional<Protection> p = load_protection(target);
-    if (!p)
+    std::optional<std::pair<Oid, Protection>> found = protection_of_table_or_ancestor(target);
+    if (!found)
         fail(ERRCODE_INVALID_PARAMETER_VALUE, qualified_name(target) + " is not protected by approval_gate");
+    auto &[table_oid, p] = *found;
     if (!JB_ROOT_IS_OBJECT(row_key) || JB_ROOT_IS_SCALAR(row_key))
         fail(ERRCODE_INVALID_PARAMETER_VALUE, "row_key must be a JSON object");
     std::vector<std::pair<std::string, std::optional<std::string>>> key;
-    for (const std::string &column : p->key_columns) {
-        JsonbValue *found = pg_call([&] {
-            return getKeyJsonValueFromContainer(&row_key->root, column.data(), static_cast<int>(column.size()),
-                                                nullptr);
-        });
-        if (!found)
+    for (const std::string &column : p.key_columns) {
+        JsonbValue *member = guarded(getKeyJsonValueFromContainer, &row_key->root, column.data(),
+                                     static_cast<int>(column.size()), static_cast<JsonbValue *>(nullptr));
+        if (!member)
             fail(ERRCODE_INVALID_PARAMETER_VALUE, "row_key has no member \"" + column + "\"",
-                 "the key columns of " + qualified_name(target) + " are listed in approval_gate_protected_tables");
+                 "the key columns of " + qualified_name(table_oid) + " are listed in approval_gate_protected_tables");
         std::optional<std::string> text;
-        switch (found->type) {
+        switch (member->type) {
         case jbvNull:
             break;
         case jbvString:
-            text = std::string(found->val.string.val, found->val.string.len);
+            text = std::string(member->val.string.val, member->val.string.len);
             break;
         case jbvBool:
-            text = found->val.boolean ? "true" : "false";
+            text = member->val.boolean ? "true" : "false";
             break;
         case jbvNumeric:
-            text = pg_call([&] {
-                return std::string(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(found->val.numeric))));
-            });
+            text = DatumGetCString(guarded(DirectFunctionCall1Coll, numeric_out, InvalidOid,
+                                           NumericGetDatum(member->val.numeric)));
             break;
         default:
             fail(ERRCODE_INVALID_PARAMETER_VALUE, "row_key member \"" + column + "\" must be a scalar");
         }
-        if (text)
-            text = normalized_value(target, column_number(target, column), *text);
+        if (text) {
+            ColumnType c = existing_column(table_oid, column);
+            Oid base = key_base_type(table_oid, column, c.type);
+            int32 typmod = c.typmod;
+            guarded(getBaseTypeAndTypmod, c.type, &typmod);
+            text = normalize_key(base, typmod, *text);
+        }
         key.emplace_back(column, text);
     }
-    return context_json(qualified_name(target), key);
+    return context_json(qualified_name(table_oid), key);
 }
 
-void check_protected_change(TriggerData *trigger, const Caller &caller)
+void check_protected_change(TriggerData *trigger)
 {
+    TriggerEvent event = trigger->tg_event;
+    bool row_change = TRIGGER_FIRED_AFTER(event) && TRIGGER_FIRED_FOR_ROW(event) &&
+                      (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event));
+    bool truncate = TRIGGER_FIRED_BEFORE(event) && TRIGGER_FIRED_FOR_STATEMENT(event) &&
+                    TRIGGER_FIRED_BY_TRUNCATE(event);
+    if (!row_change && !truncate)
+        fail(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+             "approval_gate_protect_trigger must fire AFTER DELETE or UPDATE FOR EACH ROW, or BEFORE TRUNCATE",
+             "create it with approval_gate_protect()");
+
     Relation rel = trigger->tg_relation;
-    Oid target = RelationGetRelid(rel);
-    std::optional<Protection> p = load_protection(target);
-    if (!p || !in_gated_roles(*p, caller.role))
+    Oid fired_on = RelationGetRelid(rel);
+    Oid table_oid = guarded(protected_table_of_trigger, trigger->tg_trigger->tgoid);
+    std::optional<Protection> found = OidIsValid(table_oid) ? load_protection(table_oid) : std::nullopt;
+    std::string table = OidIsValid(table_oid) ? qualified_name(table_oid) : qualified_name(fired_on);
+    const char *op = truncate ? "TRUNCATE" : TRIGGER_FIRED_BY_DELETE(event) ? "DELETE" : "UPDATE";
+    if (!found || std::find(found->operations.begin(), found->operations.end(), op) == found->operations.end())
+        fail(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+             std::string("no protection of ") + table + " covers " + op + ", yet approval_gate_protect_trigger fired",
+             "approval_gate refuses the change; create its triggers with approval_gate_protect()");
+    const Protection &p = *found;
+
+    Identity who = current_identity();
+    if (!in_gated_roles(p, table, who.role))
         return;
 
-    bool whole_table = TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event);
-    HeapTuple row = trigger->tg_trigtuple;
-    TupleDesc desc = RelationGetDescr(rel);
     pg_uuid_t workspace_id = whole_table_workspace;
-    if (!whole_table) {
-        AttrNumber ws_column = column_number(target, p->workspace_column);
-        bool isnull;
-        Datum ws = pg_call([&] { return heap_getattr(row, ws_column, desc, &isnull); });
-        if (!isnull)
-            workspace_id = *DatumGetUUIDP(ws);
-    }
-    // As for approval_gate_require: what is not gated is neither hashed nor consumed.
-    if (!is_gated(workspace_id, p->action))
-        return;
-
-    std::string table = qualified_name(target);
     std::vector<std::pair<std::string, std::optional<std::string>>> key;
-    if (!whole_table) {
-        for (const std::string &column : p->key_columns) {
-            AttrNumber attnum = column_number(target, column);
-            char *text = pg_call([&] { return SPI_getvalue(row, desc, attnum); });
-            key.emplace_back(column, text ? std::optional<std::string>(text) : std::nullopt);
+    bool may_read_key = true;
+    if (!truncate) {
+        TupleDesc desc = RelationGetDescr(rel);
+        HeapTuple row = trigger->tg_trigtuple;
+        ColumnType ws = existing_column(fired_on, p.workspace_column);
+        if (!is_uuid_column(ws.type))
+            fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                 "workspace column \"" + p.workspace_column + "\" of protected table " + table + " is no longer a uuid",
+                 "run approval_gate_protect() again after changing a protected table");
+        bool isnull;
+        Datum value = heap_getattr(row, ws.attnum, desc, &isnull);  // unguarded: a fixed-width column in memory
+        if (!isnull)
+            workspace_id = *DatumGetUUIDP(value);
+        may_read_key =
+            guarded(may_select_column, table_oid, existing_column(table_oid, p.workspace_column).attnum, who.role);
+        for (const std::string &column : p.key_columns) {
+            ColumnType c = existing_column(fired_on, column);
+            Oid base = allowed_key_base_type(c.type);
+            if (!OidIsValid(base))
+                fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                     "key column \"" + column + "\" of protected table " + table + " has a type that cannot key it",
+                     "run approval_gate_protect() again after changing a protected table");
+            Datum cell = heap_getattr(row, c.attnum, desc, &isnull);  // unguarded: reads the tuple in memory
+            key.emplace_back(column, isnull ? std::nullopt : std::optional<std::string>(render_key(base, cell)));
+            may_read_key = may_read_key && guarded(may_select_column, table_oid,
+                                                   existing_column(table_oid, column).attnum, who.role);
         }
     }
     std::string context = context_json(table, key);
-    GateKey gate_key{workspace_id, p->action, (Datum)0,
-                     request_hash(uuid_to_string(workspace_id), p->action, context, std::nullopt)};
-    if (!consume(gate_key, true, caller))
-        fail(ERRCODE_AG_APPROVAL_REQUIRED,
-             "approval required for action \"" + p->action + "\" on workspace " + uuid_to_string(workspace_id) +
-                 " to change " + table,
-             "call SELECT approval_gate_require(" + sql_literal(uuid_to_string(workspace_id)) + ", " +
-                 sql_literal(p->action) + ", " + sql_literal(context) + ") and wait for a human to approve it");
+    GateKey gate_key{workspace_id, p.action, (Datum)0,
+                     request_hash(uuid_text(workspace_id), to_utf8(p.action), context, std::nullopt)};
+    bool consumed = as_owner([&] {
+        std::optional<Policy> policy = policy_for(workspace_id, p.action);
+        // As for approval_gate_require: what is not gated is neither hashed into a request nor consumed.
+        if (!policy || !policy->gated)
+            return true;
+        return consume(gate_key, *policy, who).has_value();
+    });
+    if (consumed)
+        return;
+    if (!may_read_key)
+        fail(ERRCODE_AG_APPROVAL_REQUIRED, "approval required for action \"" + p.action + "\" to change " + table,
+             "ask the table's owner for the row's context, approval_gate_row_context(), and request it");
+    fail(ERRCODE_AG_APPROVAL_REQUIRED,
+         "approval required for action \"" + p.action + "\" on workspace " + uuid_text(workspace_id) + " to change " +
+             table,
+         "call SELECT approval_gate_require(" + sql_literal(uuid_text(workspace_id)) + ", " + sql_literal(p.action) +
+             ", " + sql_literal(from_utf8(context)) + ") and wait for a human to approve it");
+}
+
+bool current_role_gated(ArrayType *role_names)
+{
+    Datum *elements;
+    bool *nulls;
+    int count;
+    guarded(deconstruct_array, role_names, static_cast<Oid>(NAMEOID), static_cast<int>(NAMEDATALEN), false,
+            TYPALIGN_CHAR, &elements, &nulls, &count);
+    Oid role = GetUserId();  // unguarded: reads a variable
+    for (int i = 0; i < count; i++) {
+        if (nulls[i])
+            continue;
+        Oid gated = guarded(get_role_oid, static_cast<const char *>(NameStr(*DatumGetName(elements[i]))), true);
+        if (!OidIsValid(gated) || guarded(is_member_of_role_nosuper, role, gated))
+            return true;
+    }
+    return false;
 }
 
 } // namespace approval_gate

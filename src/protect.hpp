@@ -1,11 +1,14 @@
-// The gate enforced on the data: triggers that make a gated role's DELETE/UPDATE/TRUNCATE of a
-// protected table consume a matching approval in the same transaction.
+// The gate on the data: triggers that make a gated role's DELETE, UPDATE or TRUNCATE of a protected
+// table consume a matching approval in the same transaction. Everything here that touches the user's
+// table (its catalog, its rows, its types, its DDL) runs as the caller; only the extension's own
+// statements run as the owner.
 #pragma once
 
-#include "gate.hpp"
+#include "identity.hpp"
 
 extern "C" {
 #include "commands/trigger.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 }
 
@@ -15,24 +18,27 @@ extern "C" {
 
 namespace approval_gate {
 
-struct Protection {
+struct ProtectRequest {
+    Oid target;
     std::string action;
     std::string workspace_column;
-    std::vector<std::string> key_columns;  // NULL: the primary key
-    std::vector<std::string> operations;   // DELETE, UPDATE, TRUNCATE
-    std::optional<std::vector<std::string>> gated_roles;  // NULL: every role
+    std::optional<std::vector<std::string>> key_columns;  // nullopt: the primary key
+    std::vector<std::string> operations;                  // DELETE, UPDATE, TRUNCATE
+    std::optional<std::vector<std::string>> gated_roles;  // nullopt: every role
 };
 
-void protect(Oid target, const std::string &action, const std::string &workspace_column,
-             const std::optional<std::vector<std::string>> &key_columns, const std::vector<std::string> &operations,
-             const std::optional<std::vector<std::string>> &gated_roles, const Caller &caller);
-bool unprotect(Oid target, const Caller &caller);
+void protect(const ProtectRequest &request, const Identity &who);
+bool unprotect(Oid target, const Identity &who);
 
-// The context a protected row's change needs, from the row's key given as JSON (values in any form
-// their column type accepts: {"id": 5} and {"id": "5"} give the same context).
+// The context a protected row's change needs, as UTF-8 JSON text, from the row's key given as JSON.
 std::string row_context(Oid target, Jsonb *row_key);
 
-// Runs the check for one trigger event; raises AG001 when no approval can be consumed.
-void check_protected_change(TriggerData *trigger, const Caller &caller);
+// The check behind every firing of approval_gate_protect_trigger; raises AG001 when no approval can be
+// consumed, and 39P01 when the trigger fires where no protection of this table asked for it.
+void check_protected_change(TriggerData *trigger);
+
+// The WHEN condition of the row trigger: whether the current role is one of the gated roles (or one of
+// them no longer exists, so that the trigger runs and refuses).
+bool current_role_gated(ArrayType *role_names);
 
 } // namespace approval_gate
