@@ -310,6 +310,15 @@ LANGUAGE c STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_verify_events_digest';
 
+-- An untyped argument (a string literal, NULL, a driver's untyped parameter) would fit both of the
+-- above; PostgreSQL prefers this one for it: a JSON object is read as a digest, anything else as a
+-- workspace id, NULL as every chain, as 1.0 read it.
+CREATE OR REPLACE FUNCTION @extschema@.approval_gate_verify_events(workspace_or_digest text)
+RETURNS TABLE (workspace_id uuid, seq bigint, problem text)
+LANGUAGE c STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'approval_gate_verify_events_text';
+
 -- Every chain head and one hash over them all: store it outside the database.
 CREATE OR REPLACE FUNCTION @extschema@.approval_gate_digest()
 RETURNS jsonb
@@ -480,6 +489,7 @@ REVOKE ALL ON FUNCTION
     @extschema@.approval_gate_expire(),
     @extschema@.approval_gate_verify_events(uuid),
     @extschema@.approval_gate_verify_events(jsonb),
+    @extschema@.approval_gate_verify_events(text),
     @extschema@.approval_gate_digest(),
     @extschema@.approval_gate_seal_events(),
     @extschema@.approval_gate_prune_events(uuid, bigint),
@@ -487,7 +497,7 @@ REVOKE ALL ON FUNCTION
     @extschema@.approval_gate_refuse_change()
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.approval_gate_expire(), @extschema@.approval_gate_verify_events(uuid),
-                          @extschema@.approval_gate_verify_events(jsonb)
+                          @extschema@.approval_gate_verify_events(jsonb), @extschema@.approval_gate_verify_events(text)
     TO approval_gate_approver;
 
 -- The database owner may read every table the extension's data lives in, so that pg_dump run by

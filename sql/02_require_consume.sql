@@ -45,7 +45,7 @@ SELECT status, workspace_id, action, context, reason, requested_by, requested_ro
        expires_at IS NULL AS never_expires, decided_at IS NULL AS undecided, consumed_at IS NULL AS unconsumed,
        escalated_to, request_hash = :'first_hash' AS hash_stored
 FROM approval_gate_requests WHERE id = :'first_id';
-SELECT event, status, actor, actor_role, action FROM approval_gate_events WHERE request_id = :'first_id' ORDER BY seq;
+SELECT event, status, actor, actor_role, principal FROM ag_events(:'first_id');
 SELECT id = :'first_id' AS listed, approvals, voters FROM approval_gate_pending WHERE workspace_id = '02000000-0000-0000-0000-000000000001';
 
 -- Retries: same id, nothing written, no notification (psql would print one here).
@@ -111,7 +111,7 @@ FROM approval_gate_require('02000000-0000-0000-0000-000000000001', 'delete_works
 RESET SESSION AUTHORIZATION;
 SELECT status, consumed_at IS NOT NULL AS consumed_at_set, consumed_at >= decided_at AS after_decision
 FROM approval_gate_requests WHERE id = :'first_id';
-SELECT event, status, actor, actor_role FROM approval_gate_events WHERE request_id = :'first_id' ORDER BY seq;
+SELECT event, status, actor, actor_role, principal FROM ag_events(:'first_id');
 
 -- A replay gets a new pending request: an approval is used once.
 SET SESSION AUTHORIZATION regress_agent;
@@ -131,7 +131,7 @@ SELECT sqlstate_of($$SELECT approval_gate_consume('02000000-0000-0000-0000-00000
 SELECT approval_gate_consume('02000000-0000-0000-0000-000000000001', 'delete_workspace', '{"reason_code": 7, "by": "agent"}', missing_ok => true) IS NULL AS consume_again_missing_ok;
 RESET SESSION AUTHORIZATION;
 SELECT status FROM approval_gate_requests WHERE id = :'second_id';
-SELECT event, status, actor, actor_role FROM approval_gate_events WHERE request_id = :'second_id' ORDER BY seq;
+SELECT event, status, actor, actor_role, principal FROM ag_events(:'second_id');
 
 -- Sealed bytes: an approval for one secret value is not consumed by a write of another.
 SET SESSION AUTHORIZATION regress_agent;
@@ -182,7 +182,8 @@ FROM approval_gate_require('02000000-0000-0000-0000-000000000001', 'org_token_mi
 RESET SESSION AUTHORIZATION;
 
 -- ---------------------------------------------------------------------------------------------
--- 7. the actor: approval_gate.actor names who acts; empty means session_user
+-- 7. the principal: a login that is not a member of approval_gate_proxy acts as itself, whatever
+--    approval_gate.actor says (06_identity covers proxies)
 -- ---------------------------------------------------------------------------------------------
 SET SESSION AUTHORIZATION regress_agent;
 SET approval_gate.actor = 'user:42';
@@ -216,7 +217,8 @@ SELECT 1 / 0;
 ROLLBACK;
 SELECT ag_counts() = :'counts' AS failed_transaction_wrote_nothing;
 
--- The per-workspace event chains are intact.
+-- Sealed into their chains, the per-workspace events verify intact.
+SELECT approval_gate_seal_events() > 0 AS sealed;
 SELECT * FROM approval_gate_verify_events();
 
 -- Clean up: events keep actor and role names as text, so the roles can go.

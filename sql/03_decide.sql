@@ -30,7 +30,8 @@ SELECT approval_gate_approve(:'q_id', 'first') AS alice_approves;
 RESET SESSION AUTHORIZATION;
 SELECT status, decided_at IS NULL AS undecided FROM approval_gate_requests WHERE id = :'q_id';
 SELECT required_approvals, approvals, voters, escalated_to, requested_by FROM approval_gate_pending WHERE id = :'q_id';
--- Voting twice is refused, even under another actor name: votes are counted per role.
+-- Voting twice is refused: one vote per principal. alice is a login, not a proxy, so neither another
+-- actor name nor another role (SET ROLE to the approver group) makes her someone else.
 SELECT ag_counts() AS counts \gset
 SET SESSION AUTHORIZATION regress_alice;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS alice_again;
@@ -38,20 +39,23 @@ SET approval_gate.actor = 'someone else';
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS alice_as_other_actor;
 SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'q_id')) AS alice_then_deny;
 RESET approval_gate.actor;
+SET ROLE approval_gate_approver;
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS alice_as_group_role;
+RESET ROLE;
 RESET SESSION AUTHORIZATION;
 SELECT ag_counts() = :'counts' AS nothing_written;
 SET SESSION AUTHORIZATION regress_bob;
 SELECT approval_gate_approve(:'q_id') AS bob_approves;
 RESET SESSION AUTHORIZATION;
 SELECT status, decided_by, decision_note, approved_until - decided_at AS approval_ttl FROM approval_gate_requests WHERE id = :'q_id';
-SELECT voter_role, actor, decision, note FROM approval_gate_votes WHERE request_id = :'q_id' ORDER BY voted_at;
+SELECT voter_role, principal, decision, note FROM approval_gate_votes WHERE request_id = :'q_id' ORDER BY voted_at;
 SELECT count(*) AS still_listed FROM approval_gate_pending WHERE id = :'q_id';
 -- Deciding a request that is no longer pending: 55000.
 SET SESSION AUTHORIZATION regress_dave;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'q_id')) AS approve_approved;
 SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'q_id')) AS deny_approved;
 RESET SESSION AUTHORIZATION;
-SELECT event, status, actor, actor_role, to_workspace_id FROM approval_gate_events WHERE request_id = :'q_id' ORDER BY seq;
+SELECT event, status, actor, actor_role, principal, to_workspace_id FROM ag_events(:'q_id');
 
 -- ---------------------------------------------------------------------------------------------
 -- 2. One deny makes it denied, whatever the approvals so far
@@ -67,7 +71,7 @@ SELECT approval_gate_deny(:'d_id', 'too risky') AS bob_denies;
 RESET SESSION AUTHORIZATION;
 SELECT status, decided_by, decision_note, approved_until IS NULL AS never_consumable FROM approval_gate_requests WHERE id = :'d_id';
 SELECT voter_role, decision, note FROM approval_gate_votes WHERE request_id = :'d_id' ORDER BY voted_at;
-SELECT event, status, actor FROM approval_gate_events WHERE request_id = :'d_id' ORDER BY seq;
+SELECT event, status, actor, principal FROM ag_events(:'d_id');
 SET SESSION AUTHORIZATION regress_dave;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'d_id')) AS approve_denied;
 RESET SESSION AUTHORIZATION;
@@ -110,13 +114,14 @@ SET SESSION AUTHORIZATION regress_carol;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'s_id')) AS carol_approves;
 SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'s_id')) AS carol_denies;
 RESET SESSION AUTHORIZATION;
--- The agent is not an approver either; the same actor under an approver role is still the requester.
+-- The agent is not an approver either.
 SET SESSION AUTHORIZATION regress_agent;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'s_id')) AS agent_approves_own;
 RESET SESSION AUTHORIZATION;
+-- A login that is not a proxy cannot borrow another principal through approval_gate.actor.
 SET SESSION AUTHORIZATION regress_bob;
 SET approval_gate.actor = 'regress_agent';
-SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'s_id')) AS bob_as_requesting_actor;
+SELECT approval_gate_principal() AS bob_with_actor_set;
 RESET approval_gate.actor;
 RESET SESSION AUTHORIZATION;
 SELECT ag_counts() = :'counts' AS nothing_written;
@@ -126,12 +131,22 @@ SET SESSION AUTHORIZATION regress_bob;
 SELECT approval_gate_approve(:'s_id', repeat('n', 8192)) AS note_8192_bytes;
 RESET SESSION AUTHORIZATION;
 SELECT status, octet_length(decision_note) AS note_bytes FROM approval_gate_requests WHERE id = :'s_id';
--- An approver asking for itself cannot approve its own request, by role or by actor.
+-- An approver asking for itself cannot approve its own request, under whatever role or actor name:
+-- the principal is the login. Requested under the approver group role, decided as herself, or the
+-- other way round: the same principal.
 SET SESSION AUTHORIZATION regress_alice;
+SET ROLE approval_gate_approver;
 SELECT request_id AS self_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "self"}') \gset
+RESET ROLE;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'self_id')) AS alice_approves_own;
 SELECT sqlstate_of(format('SELECT approval_gate_deny(%L)', :'self_id')) AS alice_denies_own;
+SET approval_gate.actor = 'x';
+SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'self_id')) AS alice_as_actor_x;
+RESET approval_gate.actor;
 RESET SESSION AUTHORIZATION;
+SELECT requested_by, requested_role FROM approval_gate_requests WHERE id = :'self_id';
+-- Actor names a login sets are ignored on both sides: bob approves the agent's request even though
+-- both said they were user:7.
 SET SESSION AUTHORIZATION regress_agent;
 SET approval_gate.actor = 'user:7';
 SELECT request_id AS actor7_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'secret_write', '{"name": "actor7"}') \gset
@@ -139,10 +154,10 @@ RESET approval_gate.actor;
 RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION regress_bob;
 SET approval_gate.actor = 'user:7';
-SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'actor7_id')) AS same_actor_other_role;
+SELECT approval_gate_approve(:'actor7_id') AS bob_approves_agent;
 RESET approval_gate.actor;
-SELECT approval_gate_approve(:'actor7_id') AS other_actor_other_role;
 RESET SESSION AUTHORIZATION;
+SELECT requested_by, decided_by FROM approval_gate_requests WHERE id = :'actor7_id';
 -- allow_self_approval lifts the rule.
 SELECT approval_gate_set_policy('secret_write', '03000000-0000-0000-0000-000000000001', allow_self_approval => true);
 SET SESSION AUTHORIZATION regress_alice;
@@ -160,23 +175,21 @@ SELECT ag_counts() AS counts \gset
 SET SESSION AUTHORIZATION regress_alice;
 SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS alice_withdraws;
 RESET SESSION AUTHORIZATION;
-SET SESSION AUTHORIZATION regress_agent;
-SET approval_gate.actor = 'user:other';
-SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS same_role_other_actor;
-RESET approval_gate.actor;
-RESET SESSION AUTHORIZATION;
+-- Only the requesting principal withdraws; an actor name set by another login changes nothing.
 SET SESSION AUTHORIZATION regress_carol;
 SET approval_gate.actor = 'regress_agent';
-SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS same_actor_other_role;
+SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS carol_as_agent_actor;
 RESET approval_gate.actor;
 RESET SESSION AUTHORIZATION;
 SELECT ag_counts() = :'counts' AS nothing_written;
 SET SESSION AUTHORIZATION regress_agent;
+SET approval_gate.actor = 'user:other';
 SELECT approval_gate_withdraw(:'w_id') AS agent_withdraws;
+RESET approval_gate.actor;
 SELECT sqlstate_of(format('SELECT approval_gate_withdraw(%L)', :'w_id')) AS withdraw_again;
 RESET SESSION AUTHORIZATION;
 SELECT status, decided_by FROM approval_gate_requests WHERE id = :'w_id';
-SELECT event, status, actor FROM approval_gate_events WHERE request_id = :'w_id' ORDER BY seq;
+SELECT event, status, actor, principal FROM ag_events(:'w_id');
 SET SESSION AUTHORIZATION regress_alice;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'w_id')) AS approve_withdrawn;
 RESET SESSION AUTHORIZATION;
@@ -230,14 +243,15 @@ SELECT outcome, request_id <> :'e1_id' AS new_id FROM approval_gate_require('030
 SELECT outcome, request_id <> :'e3_id' AS new_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'deprovision_workspace', '{"e": 3}');
 RESET SESSION AUTHORIZATION;
 SELECT context, status FROM approval_gate_requests WHERE id IN (:'e1_id', :'e2_id', :'e3_id') ORDER BY context::text;
-SELECT event, status FROM approval_gate_events WHERE request_id = :'e1_id' ORDER BY seq;
+SELECT event, status FROM ag_events(:'e1_id');
 -- The sweep: e2 (pending past its deadline) and e3 (approval run out); e1 is already expired.
 SET SESSION AUTHORIZATION regress_alice;
 SELECT approval_gate_expire() AS swept;
 SELECT approval_gate_expire() AS swept_again;
 RESET SESSION AUTHORIZATION;
 SELECT context, status FROM approval_gate_requests WHERE id IN (:'e1_id', :'e2_id', :'e3_id') ORDER BY context::text;
-SELECT event, status, actor FROM approval_gate_events WHERE request_id IN (:'e2_id', :'e3_id') AND event = 'expired' ORDER BY seq;
+SELECT e.event, e.status, e.actor FROM (SELECT * FROM ag_events(:'e2_id') UNION ALL SELECT * FROM ag_events(:'e3_id')) e
+ WHERE e.event = 'expired';
 SET SESSION AUTHORIZATION regress_bob;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'e2_id')) AS approve_swept;
 RESET SESSION AUTHORIZATION;
@@ -269,13 +283,13 @@ SELECT outcome, request_id AS x_id FROM approval_gate_require('03000000-0000-000
 SELECT :'outcome' AS outcome;
 RESET SESSION AUTHORIZATION;
 SELECT escalated_to FROM approval_gate_requests WHERE id = :'x_id';
-SELECT workspace_id, event, status, to_workspace_id FROM approval_gate_events WHERE request_id = :'x_id' ORDER BY seq;
+SELECT event, status, to_workspace_id FROM ag_events(:'x_id');
 SELECT workspace_id, escalated_to, approvals, voters FROM approval_gate_pending WHERE id = :'x_id';
 -- A retry does not escalate again.
 SET SESSION AUTHORIZATION regress_agent;
 SELECT outcome, request_id = :'x_id' AS same_id FROM approval_gate_require('03000000-0000-0000-0000-00000000000b', 'delete_workspace', '{"x": 1}');
 RESET SESSION AUTHORIZATION;
-SELECT count(*) AS escalated_events FROM approval_gate_events WHERE request_id = :'x_id' AND event = 'escalated';
+SELECT count(*) AS escalated_events FROM ag_events(:'x_id') WHERE event = 'escalated';
 -- alice approves for approval_gate_approver, which is neither the child's nor the parent's role.
 SET SESSION AUTHORIZATION regress_alice;
 SELECT sqlstate_of(format('SELECT approval_gate_approve(%L)', :'x_id')) AS alice_on_child;
@@ -308,6 +322,7 @@ SELECT workspace_id, parent_id FROM approval_gate_workspaces WHERE workspace_id:
 -- Read as superuser: what an approver sees is narrowed to the workspaces it may decide.
 SELECT workspace_id, action, context, requested_by, required_approvals, approvals, voters, escalated_to
 FROM approval_gate_pending WHERE workspace_id::text LIKE '03000000-%' ORDER BY workspace_id, action, context::text;
+SELECT approval_gate_seal_events() > 0 AS sealed;
 SET SESSION AUTHORIZATION regress_alice;
 SELECT * FROM approval_gate_verify_events();
 RESET SESSION AUTHORIZATION;

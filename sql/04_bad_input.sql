@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 CREATE FUNCTION ag_count_vector() RETURNS bigint[] LANGUAGE sql SECURITY DEFINER AS $$
     SELECT ARRAY[(SELECT count(*) FROM approval_gate_requests),
                  (SELECT count(*) FROM approval_gate_votes),
-                 (SELECT count(*) FROM approval_gate_events),
+                 (SELECT count(*) FROM approval_gate_events) + (SELECT count(*) FROM approval_gate_event_queue),
                  (SELECT count(*) FROM approval_gate_policies),
                  (SELECT count(*) FROM approval_gate_workspaces)]
 $$;
@@ -87,10 +87,13 @@ SELECT label, try(q) AS result FROM (VALUES
   ('set_policy(NULL approval_ttl)',        $$SELECT approval_gate_set_policy('regress_action', '04000000-0000-0000-0000-000000000001', approval_ttl => NULL)$$),
   ('set_policy(NULL deny_cooldown)',       $$SELECT approval_gate_set_policy('regress_action', '04000000-0000-0000-0000-000000000001', deny_cooldown => NULL)$$),
   ('set_policy(NULL allow_self_approval)', $$SELECT approval_gate_set_policy('regress_action', '04000000-0000-0000-0000-000000000001', allow_self_approval => NULL)$$),
+  ('set_policy(NULL consumable_by_any)',   $$SELECT approval_gate_set_policy('regress_action', '04000000-0000-0000-0000-000000000001', consumable_by_any => NULL)$$),
   ('drop_policy(NULL action)',             $$SELECT approval_gate_drop_policy(NULL, '04000000-0000-0000-0000-000000000001')$$),
   ('set_parent(NULL workspace)',           $$SELECT approval_gate_set_parent(NULL, '04000000-0000-0000-0000-000000000002')$$),
   ('set_parent(NULL parent): unlink',      $$SELECT approval_gate_set_parent('04000000-0000-0000-0000-000000000001', NULL)$$),
-  ('verify_events(NULL): every chain',     $$SELECT approval_gate_verify_events(NULL)$$)
+  ('verify_events(NULL::uuid): every chain', $$SELECT approval_gate_verify_events(NULL::uuid)$$),
+  ('verify_events(NULL): every chain, as 1.0', $$SELECT approval_gate_verify_events(NULL)$$),
+  ('verify_events(NULL::jsonb digest)',   $$SELECT approval_gate_verify_events(NULL::jsonb)$$)
 ) AS t(label, q);
 -- NULL workspace_id and NULL pending_ttl are meaningful: the default row, and "never expires".
 SELECT label, try(q) AS result FROM (VALUES
@@ -307,6 +310,7 @@ SELECT try(format('SELECT approval_gate_approve(%L)', :'x_id')) AS approve_swept
 RESET SESSION AUTHORIZATION;
 SELECT status FROM approval_gate_requests WHERE id = :'x_id';
 
+SELECT approval_gate_seal_events() > 0 AS sealed;
 SELECT * FROM approval_gate_verify_events();
 
 -- Clean up.

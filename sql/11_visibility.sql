@@ -1,5 +1,6 @@
--- Row level security: a role reads only the requests, votes and events whose policy names an
--- approver role it belongs to (the request's workspace policy, or its escalation target's).
+-- Who reads what: the base tables are the extension owner's (and the database owner's, for pg_dump);
+-- everyone reads through the views, which show the requests (and their votes and events) a caller
+-- made, or may decide: its workspace policy's approver role, or its escalation target's.
 SET client_min_messages = warning;
 CREATE ROLE regress_v_alice IN ROLE approval_gate_approver;
 CREATE ROLE regress_v_secops;
@@ -10,38 +11,58 @@ SELECT approval_gate_set_policy('v_delete');
 SELECT approval_gate_set_parent('cccccccc-0000-0000-0000-00000000000c', 'dddddddd-0000-0000-0000-00000000000d');
 SELECT approval_gate_set_policy('v_child', 'dddddddd-0000-0000-0000-00000000000d', approver_role => 'regress_v_secops');
 SELECT approval_gate_set_policy('v_child', approver_role => 'pg_monitor');
+-- A superuser session is a trusted proxy: it asks for the principal "agent".
 SET approval_gate.actor = 'agent';
 SELECT (approval_gate_require('eeeeeeee-0000-0000-0000-00000000000e', 'v_secret')).outcome AS secret,
        (approval_gate_require('eeeeeeee-0000-0000-0000-00000000000e', 'v_delete')).outcome AS delete,
        (approval_gate_require('cccccccc-0000-0000-0000-00000000000c', 'v_child')).outcome AS escalated_child;
 RESET approval_gate.actor;
+-- The agent login asks for itself.
+SET SESSION AUTHORIZATION regress_v_agent;
+SELECT (approval_gate_require('eeeeeeee-0000-0000-0000-00000000000e', 'v_delete', '{"mine": true}')).outcome AS own;
+RESET SESSION AUTHORIZATION;
 
--- alice approves for the default role: she sees v_delete only.
-SET ROLE regress_v_alice;
-SELECT action FROM approval_gate_pending WHERE action LIKE 'v\_%' ORDER BY action;
-SELECT DISTINCT action FROM approval_gate_events WHERE action LIKE 'v\_%' ORDER BY action;
-RESET ROLE;
+-- alice approves for the default role: she sees the v_delete requests only.
+SET SESSION AUTHORIZATION regress_v_alice;
+SELECT action, requested_by FROM approval_gate_pending WHERE action LIKE 'v\_%' ORDER BY action, requested_by;
+SELECT DISTINCT action FROM approval_gate_visible_events WHERE action LIKE 'v\_%' ORDER BY action;
+RESET SESSION AUTHORIZATION;
 -- carol is in secops too: she also sees v_secret, and v_child through its escalation to the parent.
-SET ROLE regress_v_carol;
-SELECT action FROM approval_gate_pending WHERE action LIKE 'v\_%' ORDER BY action;
-SELECT DISTINCT action FROM approval_gate_events WHERE action LIKE 'v\_%' ORDER BY action;
-RESET ROLE;
+SET SESSION AUTHORIZATION regress_v_carol;
+SELECT action, requested_by FROM approval_gate_pending WHERE action LIKE 'v\_%' ORDER BY action, requested_by;
+SELECT DISTINCT action FROM approval_gate_visible_events WHERE action LIKE 'v\_%' ORDER BY action;
+RESET SESSION AUTHORIZATION;
 -- carol's vote is visible to carol, not to alice.
-SET ROLE regress_v_carol;
-SET approval_gate.actor = 'carol';
+SET SESSION AUTHORIZATION regress_v_carol;
 SELECT approval_gate_approve(id) FROM approval_gate_pending WHERE action = 'v_secret';
-RESET approval_gate.actor;
-SELECT count(*) AS carol_sees_votes FROM approval_gate_votes v JOIN approval_gate_requests r ON r.id = v.request_id
- WHERE r.action = 'v_secret';
-RESET ROLE;
-SET ROLE regress_v_alice;
-SELECT count(*) AS alice_sees_votes FROM approval_gate_votes v WHERE v.voter_role = 'regress_v_carol';
-RESET ROLE;
--- The agent is no approver: it cannot read the tables or the view at all.
-SET ROLE regress_v_agent;
-SELECT count(*) FROM approval_gate_pending;
-SELECT count(*) FROM approval_gate_requests;
-RESET ROLE;
+SELECT count(*) AS carol_sees_votes FROM approval_gate_visible_votes v
+  JOIN approval_gate_visible_requests r ON r.id = v.request_id WHERE r.action = 'v_secret';
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_v_alice;
+SELECT count(*) AS alice_sees_votes FROM approval_gate_visible_votes v WHERE v.voter_role = 'regress_v_carol';
+RESET SESSION AUTHORIZATION;
+-- The agent is no approver: it sees its own request, with its events, and nothing else.
+SET SESSION AUTHORIZATION regress_v_agent;
+SELECT action, context, status FROM approval_gate_visible_requests;
+SELECT action, event, principal FROM approval_gate_visible_events;
+SELECT count(*) AS agent_sees_pending FROM approval_gate_pending;
+RESET SESSION AUTHORIZATION;
+-- The base tables are nobody's to read but their owner's (and the database owner's).
+SET SESSION AUTHORIZATION regress_v_alice;
+SELECT sql_error('SELECT count(*) FROM approval_gate_requests') AS alice_reads_requests;
+SELECT sql_error('SELECT count(*) FROM approval_gate_votes') AS alice_reads_votes;
+SELECT sql_error('SELECT count(*) FROM approval_gate_events') AS alice_reads_events;
+SELECT sql_error('SELECT count(*) FROM approval_gate_event_queue') AS alice_reads_queue;
+RESET SESSION AUTHORIZATION;
+-- A caller's own condition never sees a row before the views' visibility test does.
+CREATE FUNCTION leak(r approval_gate_visible_requests) RETURNS boolean LANGUAGE plpgsql COST 0.0001 AS $$
+BEGIN RAISE NOTICE 'leaked %', r.action; RETURN true; END $$;
+SET client_min_messages = notice;
+SET SESSION AUTHORIZATION regress_v_alice;
+SELECT count(*) AS alice_rows FROM approval_gate_visible_requests r WHERE leak(r) AND r.action LIKE 'v\_%';
+RESET SESSION AUTHORIZATION;
+SET client_min_messages = warning;
+DROP FUNCTION leak(approval_gate_visible_requests);
 
 SELECT approval_gate_drop_policy('v_secret'), approval_gate_drop_policy('v_delete'),
        approval_gate_drop_policy('v_child'), approval_gate_drop_policy('v_child', 'dddddddd-0000-0000-0000-00000000000d');

@@ -1,4 +1,4 @@
--- The shortcuts on the hot paths keep every rule: the policy cache, the hash memo, the direct read.
+-- The shortcuts on the hot paths keep every rule: the policy cache, the hash memo, the in-place ungated answer.
 SET client_min_messages = warning;
 
 -- An ungated action is answered without hashing, whether its policy is cached yet or not: no hash, and the context's
@@ -77,21 +77,22 @@ SELECT (SELECT request_hash FROM approval_gate_require('13000000-0000-0000-0000-
 SELECT (SELECT request_hash FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}', sealed => 'a'))
      = (SELECT request_hash FROM approval_gate_require('13000000-0000-0000-0000-000000000001', 'hot_op', '{"k": 1}', sealed => 'b')) AS secrets_share_hash;
 
--- The direct read sees what this transaction wrote before, in the same statement and after it.
+-- A call sees what this transaction wrote before, in the same statement and after it.
 BEGIN;
 SELECT approval_gate_set_policy('hot_self', allow_self_approval => true);
 SELECT approval_gate_approve((approval_gate_require('13000000-0000-0000-0000-000000000002', 'hot_self')).request_id) AS approved_in_txn;
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000002', 'hot_self');
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000002', 'hot_self');
 ROLLBACK;
--- The same at REPEATABLE READ, where the transaction's snapshot predates its own writes. The
--- consumption and the chain head, both written without a planned statement, are seen by the next
--- call, and the head advanced five times in one transaction still links every event.
+-- The same at REPEATABLE READ, where the transaction's snapshot predates its own writes: the
+-- approval and the consumption are seen by the next call, and the events the transaction queued are
+-- sealed by it into a chain that links every one of them.
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT approval_gate_set_policy('hot_self_rr', allow_self_approval => true);
 SELECT approval_gate_approve((approval_gate_require('13000000-0000-0000-0000-000000000003', 'hot_self_rr')).request_id) AS approved_in_txn;
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000003', 'hot_self_rr');
 SELECT outcome FROM approval_gate_require('13000000-0000-0000-0000-000000000003', 'hot_self_rr');
+SELECT approval_gate_seal_events() > 0 AS sealed;
 SELECT seq, event, status FROM approval_gate_events WHERE workspace_id = '13000000-0000-0000-0000-000000000003' ORDER BY seq;
 SELECT h.seq = max(e.seq) AS head_at_newest, bool_and(h.hash = e.hash) FILTER (WHERE e.seq = h.seq) AS head_hash_is_newest
   FROM approval_gate_event_heads h JOIN approval_gate_events e USING (workspace_id)

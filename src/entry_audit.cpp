@@ -68,6 +68,26 @@ Datum approval_gate_verify_events_digest(PG_FUNCTION_ARGS)
     });
 }
 
+PG_FUNCTION_INFO_V1(approval_gate_verify_events_text);
+Datum approval_gate_verify_events_text(PG_FUNCTION_ARGS)
+{
+    return sql_entry([&]() -> Datum {
+        expect_args(fcinfo, 1);
+        accept_invalidations();
+        std::optional<std::string> text = arg_opt_text(fcinfo, 0, "workspace_or_digest", SIZE_MAX);
+        // A UUID's text never holds a double quote; a digest's always does.
+        if (text && text->find('"') != std::string::npos) {
+            Datum digest = guarded(DirectFunctionCall1Coll, jsonb_in, InvalidOid, CStringGetDatum(text->c_str()));
+            return problems_result(fcinfo, as_owner([&] { return verify_against_digest(digest); }));
+        }
+        std::optional<pg_uuid_t> workspace_id;
+        if (text)
+            workspace_id = *DatumGetUUIDP(guarded(DirectFunctionCall1Coll, uuid_in, InvalidOid,
+                                                  CStringGetDatum(text->c_str())));
+        return problems_result(fcinfo, as_owner([&] { return verify_chains(workspace_id); }));
+    });
+}
+
 PG_FUNCTION_INFO_V1(approval_gate_digest);
 Datum approval_gate_digest(PG_FUNCTION_ARGS)
 {
