@@ -3,6 +3,8 @@
 SET client_min_messages = warning;
 CREATE ROLE regress_a_alice IN ROLE approval_gate_approver;
 SELECT approval_gate_set_policy('a_op', allow_self_approval => true);
+-- Whatever the files before this one left queued is sealed first, so the counts below are this file's.
+SELECT approval_gate_seal_events() >= 0 AS earlier_events_sealed;
 -- Five events in workspace A (requested, vote, approved, consumed, requested), one in workspace B.
 -- One call per statement: within a statement, repeated calls return the first decision (13_hot_paths).
 SELECT outcome, request_id AS a_id FROM approval_gate_require('a0000000-0000-0000-0000-00000000000a', 'a_op') \gset
@@ -14,7 +16,8 @@ SELECT outcome AS other_workspace FROM approval_gate_require('b0000000-0000-0000
 -- The events wait in the queue, in the order they were made, until sealed.
 SELECT workspace_id, event FROM approval_gate_event_queue WHERE action = 'a_op' ORDER BY id;
 SELECT count(*) AS sealed_before FROM approval_gate_events WHERE action = 'a_op';
-SELECT workspace_id, seq, problem FROM approval_gate_verify_events() ORDER BY workspace_id;
+SELECT workspace_id, seq, problem FROM approval_gate_verify_events() WHERE workspace_id::text ~ '^[ab]0'
+ ORDER BY workspace_id;
 -- Sealing is the extension owner's (or a superuser's) to run, and a rolled-back seal leaves the queue.
 SET SESSION AUTHORIZATION regress_a_alice;
 SELECT sql_error('SELECT approval_gate_seal_events()') AS alice_seals;
