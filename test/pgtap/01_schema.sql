@@ -1,8 +1,8 @@
--- 01_schema.sql: the objects approval_gate promises (README "API", issue 2 "Tables"/"Functions",
--- issue 3 "Privilege model": pinned search_path, no unpinned SECURITY DEFINER).
+-- 01_schema.sql: the objects approval_gate 1.1 promises (doc/approval_gate.md; pinned search_path, no
+-- SECURITY DEFINER, no row level security on the base tables, the views that filter for the caller).
 -- Run by pg_prove against a database where `CREATE EXTENSION approval_gate` was done as superuser.
 BEGIN;
-SELECT plan(132);
+SELECT plan(185);
 
 -- The schema the extension was installed into (public in the test run, but never assumed).
 SELECT n.nspname AS ext_schema
@@ -21,6 +21,14 @@ SELECT has_table(:'ext_schema', 'approval_gate_votes',      'table approval_gate
 SELECT has_table(:'ext_schema', 'approval_gate_policies',   'table approval_gate_policies exists');
 SELECT has_table(:'ext_schema', 'approval_gate_workspaces', 'table approval_gate_workspaces exists');
 SELECT has_table(:'ext_schema', 'approval_gate_events',     'table approval_gate_events exists');
+SELECT has_table(:'ext_schema', t, 'table ' || t || ' exists')
+  FROM unnest(ARRAY['approval_gate_builtin_policies', 'approval_gate_event_queue', 'approval_gate_event_heads',
+                    'approval_gate_event_prunes', 'approval_gate_protected']) AS t;
+-- pg_dump by a database owner who is not a superuser fails on any table with row level security.
+SELECT is_empty(format($$SELECT relname FROM pg_catalog.pg_class
+                          WHERE relnamespace = %L::regnamespace AND relname LIKE 'approval\_gate\_%%'
+                            AND (relrowsecurity OR relforcerowsecurity)$$, :'ext_schema'),
+                'no approval_gate table uses row level security');
 
 -- approval_gate_requests: every column issue 2 lists, with its type.
 SELECT col_type_is(:'ext_schema', 'approval_gate_requests', c, t, 'approval_gate_requests.' || c || ' is ' || t)
@@ -38,12 +46,13 @@ SELECT is((SELECT collname::text FROM pg_catalog.pg_attribute a JOIN pg_catalog.
           'approval_gate_requests.request_hash is COLLATE "C" (its indexes compare bytes)');
 SELECT col_not_null(:'ext_schema', 'approval_gate_requests', 'requested_by', 'approval_gate_requests.requested_by is NOT NULL');
 
--- approval_gate_votes: one row per (request, approver) with decision and note.
+-- approval_gate_votes: a vote is a principal's, with the role it decided with, its decision and note.
 SELECT has_column(:'ext_schema', 'approval_gate_votes', c, 'approval_gate_votes has column ' || c)
-  FROM unnest(ARRAY['request_id', 'voter_role', 'actor', 'decision', 'note', 'voted_at']) AS c;
+  FROM unnest(ARRAY['request_id', 'voter_role', 'principal', 'decision', 'note', 'voted_at']) AS c;
+SELECT hasnt_column(:'ext_schema', 'approval_gate_votes', 'actor', 'approval_gate_votes.actor became principal');
 SELECT col_type_is(:'ext_schema', 'approval_gate_votes', 'request_id', 'uuid', 'approval_gate_votes.request_id is uuid');
-SELECT col_is_pk(:'ext_schema', 'approval_gate_votes', ARRAY['request_id', 'voter_role'],
-                 'approval_gate_votes has one row per (request, voter role)');
+SELECT col_is_pk(:'ext_schema', 'approval_gate_votes', ARRAY['request_id', 'principal', 'voter_role'],
+                 'approval_gate_votes is keyed by (request, principal, voter role); one vote per principal is kept by the functions');
 SELECT fk_ok(:'ext_schema', 'approval_gate_votes', 'request_id', :'ext_schema', 'approval_gate_requests', 'id',
              'approval_gate_votes.request_id references approval_gate_requests.id');
 
@@ -51,7 +60,9 @@ SELECT fk_ok(:'ext_schema', 'approval_gate_votes', 'request_id', :'ext_schema', 
 SELECT col_type_is(:'ext_schema', 'approval_gate_policies', c, t, 'approval_gate_policies.' || c || ' is ' || t)
   FROM (VALUES ('action', 'text'), ('workspace_id', 'uuid'), ('gated', 'boolean'), ('required_approvals', 'integer'),
                ('approver_role', 'name'), ('pending_ttl', 'interval'), ('approval_ttl', 'interval'),
-               ('deny_cooldown', 'interval'), ('allow_self_approval', 'boolean')) AS v(c, t);
+               ('deny_cooldown', 'interval'), ('allow_self_approval', 'boolean'), ('consumable_by_any', 'boolean')) AS v(c, t);
+SELECT col_default_is(:'ext_schema', 'approval_gate_policies', 'consumable_by_any', 'false',
+                      'approval_gate_policies.consumable_by_any defaults to false');
 SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                    WHERE i.indrelid = (quote_ident(:'ext_schema') || '.approval_gate_policies')::regclass
                      AND i.indisunique
@@ -71,7 +82,13 @@ SELECT col_type_is(:'ext_schema', 'approval_gate_events', c, t, 'approval_gate_e
   FROM (VALUES ('workspace_id', 'uuid'), ('seq', 'bigint'), ('request_id', 'uuid'), ('action', 'text'),
                ('event', 'approval_gate_event_kind'), ('status', 'text'), ('actor', 'text'), ('actor_role', 'name'),
                ('to_workspace_id', 'uuid'), ('at', 'timestamp with time zone'), ('prev_hash', 'text'),
-               ('hash', 'text')) AS v(c, t);
+               ('hash', 'text'), ('principal', 'text')) AS v(c, t);
+SELECT col_type_is(:'ext_schema', 'approval_gate_event_queue', c, t, 'approval_gate_event_queue.' || c || ' is ' || t)
+  FROM (VALUES ('id', 'uuid'), ('workspace_id', 'uuid'), ('request_id', 'uuid'), ('action', 'text'),
+               ('event', 'approval_gate_event_kind'), ('status', 'text'), ('actor', 'text'), ('actor_role', 'name'),
+               ('principal', 'text'), ('to_workspace_id', 'uuid'), ('at', 'timestamp with time zone')) AS v(c, t);
+SELECT col_not_null(:'ext_schema', 'approval_gate_event_queue', 'principal',
+                    'every queued event names its principal');
 SELECT col_is_pk(:'ext_schema', 'approval_gate_events', ARRAY['workspace_id', 'seq'],
                  'approval_gate_events is keyed by (workspace_id, seq): one chain per workspace');
 SELECT has_trigger(:'ext_schema', 'approval_gate_events', 'approval_gate_events_append_only',
@@ -79,15 +96,15 @@ SELECT has_trigger(:'ext_schema', 'approval_gate_events', 'approval_gate_events_
 SELECT has_trigger(:'ext_schema', 'approval_gate_events', 'approval_gate_events_no_truncate',
                    'approval_gate_events has the no-TRUNCATE trigger');
 
--- The dedup rule: a UNIQUE index on (workspace_id, action, request_hash) WHERE status = 'pending'.
+-- The dedup rule: a UNIQUE index on (workspace_id, action, request_hash, requested_by) WHERE status = 'pending'.
 SELECT ok(EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                    WHERE i.indrelid = (quote_ident(:'ext_schema') || '.approval_gate_requests')::regclass
                      AND i.indisunique AND i.indisvalid
                      AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
                                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
-                                ORDER BY k.o) = ARRAY['workspace_id', 'action', 'request_hash']
+                                ORDER BY k.o) = ARRAY['workspace_id', 'action', 'request_hash', 'requested_by']
                      AND pg_catalog.pg_get_expr(i.indpred, i.indrelid) = '((status)::text = ''pending''::text)'),
-          'a unique partial index allows one pending request per (workspace_id, action, request_hash)');
+          'a unique partial index allows one pending request per (workspace_id, action, request_hash, principal)');
 
 -- The closed vocabularies (status, event, vote decision) are domains: a value outside them is refused.
 SELECT throws_ok(format('SELECT %L::%I.%I', v, :'ext_schema', d), '23514', NULL,
@@ -111,9 +128,19 @@ SELECT results_eq(
     $$VALUES ('outcome text'), ('request_id uuid'), ('request_hash text')$$,
     'approval_gate_decision is exactly (outcome text, request_id uuid, request_hash text)');
 
-SELECT has_view(:'ext_schema', 'approval_gate_pending', 'view approval_gate_pending exists');
+SELECT has_view(:'ext_schema', v, 'view ' || v || ' exists')
+  FROM unnest(ARRAY['approval_gate_pending', 'approval_gate_visible_requests', 'approval_gate_visible_votes',
+                    'approval_gate_visible_events', 'approval_gate_protected_tables']) AS v;
 SELECT has_column(:'ext_schema', 'approval_gate_pending', c, 'approval_gate_pending has column ' || c)
   FROM unnest(ARRAY['id', 'workspace_id', 'action', 'approvals', 'voters', 'escalated_to']) AS c;
+-- The views that filter rows are security barriers, and run with their owner's rights on the tables.
+SELECT ok(coalesce(c.reloptions @> ARRAY['security_barrier=true'], false)
+          AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false),
+          c.relname || ' is a security_barrier view with its owner''s rights')
+  FROM pg_catalog.pg_class c
+ WHERE c.relnamespace = :'ext_schema'::regnamespace
+   AND c.relname IN ('approval_gate_pending', 'approval_gate_visible_requests', 'approval_gate_visible_votes',
+                     'approval_gate_visible_events');
 
 -- ---------------------------------------------------------------------------------------------
 -- Functions: exact argument types, return types, argument names and defaults
@@ -128,11 +155,24 @@ SELECT has_function(:'ext_schema', f, a, format('function %s(%s) exists', f, arr
     ('approval_gate_expire',         ARRAY[]::text[]),
     ('approval_gate_request_hash',   ARRAY['uuid', 'text', 'jsonb', 'bytea']),
     ('approval_gate_canonical_json', ARRAY['jsonb']),
-    ('approval_gate_set_policy',     ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean']),
+    ('approval_gate_set_policy',     ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean', 'boolean']),
     ('approval_gate_drop_policy',    ARRAY['text', 'uuid']),
     ('approval_gate_is_gated',       ARRAY['uuid', 'text']),
     ('approval_gate_set_parent',     ARRAY['uuid', 'uuid']),
-    ('approval_gate_verify_events',  ARRAY['uuid'])) AS v(f, a);
+    ('approval_gate_verify_events',  ARRAY['uuid']),
+    ('approval_gate_verify_events',  ARRAY['jsonb']),
+    ('approval_gate_verify_events',  ARRAY['text']),
+    ('approval_gate_digest',         ARRAY[]::text[]),
+    ('approval_gate_seal_events',    ARRAY[]::text[]),
+    ('approval_gate_principal',      ARRAY[]::text[]),
+    ('approval_gate_prune_events',   ARRAY['uuid', 'bigint']),
+    ('approval_gate_protect',        ARRAY['regclass', 'text', 'name', 'name[]', 'text[]', 'name[]']),
+    ('approval_gate_unprotect',      ARRAY['regclass']),
+    ('approval_gate_row_context',    ARRAY['regclass', 'jsonb']),
+    ('approval_gate_current_role_gated', ARRAY['name[]'])) AS v(f, a);
+SELECT hasnt_function(:'ext_schema', 'approval_gate_set_policy',
+                      ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean'],
+                      'the 1.0 set_policy without consumable_by_any is gone (its calls resolve to the 1.1 one)');
 
 SELECT function_returns(:'ext_schema', f, a, r, format('%s(%s) returns %s', f, array_to_string(a, ', '), r))
   FROM (VALUES
@@ -144,15 +184,19 @@ SELECT function_returns(:'ext_schema', f, a, r, format('%s(%s) returns %s', f, a
     ('approval_gate_expire',         ARRAY[]::text[], 'bigint'),
     ('approval_gate_request_hash',   ARRAY['uuid', 'text', 'jsonb', 'bytea'], 'text'),
     ('approval_gate_canonical_json', ARRAY['jsonb'], 'text'),
-    ('approval_gate_set_policy',     ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean'], 'void'),
+    ('approval_gate_set_policy',     ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean', 'boolean'], 'void'),
     ('approval_gate_drop_policy',    ARRAY['text', 'uuid'], 'boolean'),
     ('approval_gate_is_gated',       ARRAY['uuid', 'text'], 'boolean'),
-    ('approval_gate_set_parent',     ARRAY['uuid', 'uuid'], 'void')) AS v(f, a, r);
+    ('approval_gate_set_parent',     ARRAY['uuid', 'uuid'], 'void'),
+    ('approval_gate_digest',         ARRAY[]::text[], 'jsonb'),
+    ('approval_gate_seal_events',    ARRAY[]::text[], 'bigint'),
+    ('approval_gate_principal',      ARRAY[]::text[], 'text')) AS v(f, a, r);
 
 SELECT is(pg_catalog.pg_get_function_result(
-              (quote_ident(:'ext_schema') || '.approval_gate_verify_events(uuid)')::regprocedure),
+              (quote_ident(:'ext_schema') || '.approval_gate_verify_events(' || a || ')')::regprocedure),
           'TABLE(workspace_id uuid, seq bigint, problem text)',
-          'approval_gate_verify_events(uuid) returns TABLE(workspace_id uuid, seq bigint, problem text)');
+          'approval_gate_verify_events(' || a || ') returns TABLE(workspace_id uuid, seq bigint, problem text)')
+  FROM unnest(ARRAY['uuid', 'jsonb', 'text']) AS a;
 
 -- Callers use named arguments (required_approvals => 2, missing_ok => true): names and defaults are API.
 SELECT is(pg_catalog.pg_get_function_arguments((quote_ident(:'ext_schema') || '.' || sig)::regprocedure), args,
@@ -167,35 +211,40 @@ SELECT is(pg_catalog.pg_get_function_arguments((quote_ident(:'ext_schema') || '.
     ('approval_gate_withdraw(uuid)',     'request_id uuid'),
     ('approval_gate_request_hash(uuid,text,jsonb,bytea)',
      'workspace_id uuid, action text, context jsonb DEFAULT ''{}''::jsonb, sealed bytea DEFAULT NULL::bytea'),
-    ('approval_gate_set_policy(text,uuid,boolean,integer,name,interval,interval,interval,boolean)',
+    ('approval_gate_set_policy(text,uuid,boolean,integer,name,interval,interval,interval,boolean,boolean)',
      'action text, workspace_id uuid DEFAULT NULL::uuid, gated boolean DEFAULT true, required_approvals integer DEFAULT 1, '
      'approver_role name DEFAULT ''approval_gate_approver''::name, pending_ttl interval DEFAULT NULL::interval, '
      'approval_ttl interval DEFAULT ''1 day''::interval, deny_cooldown interval DEFAULT ''00:10:00''::interval, '
-     'allow_self_approval boolean DEFAULT false'),
+     'allow_self_approval boolean DEFAULT false, consumable_by_any boolean DEFAULT false'),
     ('approval_gate_drop_policy(text,uuid)', 'action text, workspace_id uuid DEFAULT NULL::uuid'),
     ('approval_gate_is_gated(uuid,text)',    'workspace_id uuid, action text'),
     ('approval_gate_set_parent(uuid,uuid)',  'workspace_id uuid, parent_id uuid'),
-    ('approval_gate_verify_events(uuid)',    'workspace_id uuid DEFAULT NULL::uuid')) AS v(sig, args);
+    ('approval_gate_verify_events(uuid)',    'workspace_id uuid DEFAULT NULL::uuid'),
+    ('approval_gate_verify_events(jsonb)',   'digest jsonb'),
+    ('approval_gate_verify_events(text)',    'workspace_or_digest text')) AS v(sig, args);
 
 -- ---------------------------------------------------------------------------------------------
--- The approver role and the seeded policies
+-- The roles and the built-in policies
 -- ---------------------------------------------------------------------------------------------
-SELECT has_role('approval_gate_approver', 'role approval_gate_approver exists');
-SELECT is((SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = 'approval_gate_approver'), false,
-          'approval_gate_approver is NOLOGIN');
+SELECT has_role(r, 'role ' || r || ' exists') FROM unnest(ARRAY['approval_gate_approver', 'approval_gate_proxy']) AS r;
+SELECT is((SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = r), false, r || ' is NOLOGIN')
+  FROM unnest(ARRAY['approval_gate_approver', 'approval_gate_proxy']) AS r;
 SELECT is((SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls
-             FROM pg_catalog.pg_roles WHERE rolname = 'approval_gate_approver'), false,
-          'approval_gate_approver has no superuser, createrole, createdb or bypassrls attribute');
+             FROM pg_catalog.pg_roles WHERE rolname = r), false,
+          r || ' has no superuser, createrole, createdb or bypassrls attribute')
+  FROM unnest(ARRAY['approval_gate_approver', 'approval_gate_proxy']) AS r;
 
 SELECT results_eq(
-    format($$SELECT action, workspace_id, gated, required_approvals, approver_role::text COLLATE "default", pending_ttl,
-                    approval_ttl, deny_cooldown, allow_self_approval
-               FROM %I.approval_gate_policies ORDER BY action$$, :'ext_schema'),
-    $$VALUES ('delete_workspace', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false),
-             ('deprovision_workspace', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false),
-             ('org_token_mint', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false),
-             ('secret_write', NULL::uuid, true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false)$$,
-    'exactly the 4 seeded default policies, gated with the documented defaults');
+    format($$SELECT action, gated, required_approvals, approver_role::text COLLATE "default", pending_ttl,
+                    approval_ttl, deny_cooldown, allow_self_approval, consumable_by_any
+               FROM %I.approval_gate_builtin_policies ORDER BY action$$, :'ext_schema'),
+    $$VALUES ('delete_workspace', true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false, false),
+             ('deprovision_workspace', true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false, false),
+             ('org_token_mint', true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false, false),
+             ('secret_write', true, 1, 'approval_gate_approver', NULL::interval, interval '1 day', interval '10 minutes', false, false)$$,
+    'exactly the 4 built-in default policies, gated with the documented defaults');
+SELECT is_empty(format('SELECT * FROM %I.approval_gate_policies', :'ext_schema'),
+                'a fresh install has no rows of its own in approval_gate_policies: nothing a restore collides with');
 
 -- ---------------------------------------------------------------------------------------------
 -- pg_dump keeps the data: every table is registered with pg_extension_config_dump
@@ -204,14 +253,16 @@ SELECT set_has(
     $$SELECT c.relname::text COLLATE "default" FROM pg_catalog.pg_extension e, unnest(e.extconfig) AS x(oid)
         JOIN pg_catalog.pg_class c ON c.oid = x.oid WHERE e.extname = 'approval_gate'$$,
     $$VALUES ('approval_gate_policies'), ('approval_gate_workspaces'), ('approval_gate_requests'),
-             ('approval_gate_votes'), ('approval_gate_events'), ('approval_gate_event_heads')$$,
-    'pg_extension.extconfig registers every approval_gate table for pg_dump');
-SELECT is_empty(
-    $$SELECT c.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+             ('approval_gate_votes'), ('approval_gate_events'), ('approval_gate_event_queue'),
+             ('approval_gate_event_heads'), ('approval_gate_event_prunes'), ('approval_gate_protected')$$,
+    'pg_extension.extconfig registers every approval_gate data table for pg_dump');
+SELECT set_eq(
+    $$SELECT c.relname::text COLLATE "default" FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e' AND c.relkind = 'r'
          AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'approval_gate')
          AND c.oid <> ALL ((SELECT extconfig FROM pg_catalog.pg_extension WHERE extname = 'approval_gate')::oid[])$$,
-    'no extension table is left out of pg_extension_config_dump');
+    ARRAY['approval_gate_builtin_policies'],
+    'only the built-in policies, part of the extension itself, are left out of pg_dump');
 
 -- ---------------------------------------------------------------------------------------------
 -- Naming and search_path pinning, checked over every member of the extension
@@ -223,17 +274,18 @@ SELECT p.oid, p.proname, p.prosecdef, p.proconfig, p.pronamespace
  WHERE d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'approval_gate');
 
 SELECT cmp_ok((SELECT count(*)::int FROM ext_functions
-                WHERE proname LIKE 'approval\_gate\_%' AND pronamespace = :'ext_schema'::regnamespace), '>=', 15,
-              'the extension owns at least the 15 documented approval_gate_* functions (the checks below are not vacuous)');
--- The hot entry points pin search_path in C around the SQL they run (README, Identity and
--- security); 02_privileges runs them under a hijacked search_path to show it. Every other function
--- pins it with a SET clause.
+                WHERE proname LIKE 'approval\_gate\_%' AND pronamespace = :'ext_schema'::regnamespace), '>=', 25,
+              'the extension owns at least the 25 documented approval_gate_* functions (the checks below are not vacuous)');
+-- The hot entry points pin search_path in C around the SQL they run (README, trust model);
+-- 02_privileges runs them under a hijacked search_path to show it. Every other function pins it
+-- with a SET clause.
 SELECT set_eq(
     $$SELECT proname::text FROM ext_functions
        WHERE NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
     ARRAY['approval_gate_require', 'approval_gate_consume', 'approval_gate_request_hash',
-          'approval_gate_canonical_json'],
-    'every function of the extension pins search_path = pg_catalog, pg_temp, except the four hot ones that pin it in C');
+          'approval_gate_canonical_json', 'approval_gate_principal', 'approval_gate_current_role_gated',
+          'approval_gate_protect_trigger'],
+    'every function of the extension pins search_path = pg_catalog, pg_temp, except the hot ones that pin it in C');
 SELECT is_empty(
     $$SELECT oid::regprocedure FROM ext_functions
        WHERE prosecdef AND NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
@@ -255,23 +307,34 @@ SELECT is_empty(
 -- ---------------------------------------------------------------------------------------------
 SELECT is_empty(
     format($$SELECT c.relname FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
-              WHERE c.relnamespace = %L::regnamespace AND a.grantee = 0
-                AND c.relname IN ('approval_gate_requests', 'approval_gate_votes', 'approval_gate_policies',
-                                  'approval_gate_workspaces', 'approval_gate_events', 'approval_gate_event_heads',
-                                  'approval_gate_pending')$$, :'ext_schema'),
-    'PUBLIC holds no privilege on the approval_gate tables or the approval_gate_pending view');
-SELECT is_empty(
-    format($$SELECT c.relname, a.privilege_type FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
+              WHERE c.relnamespace = %L::regnamespace AND a.grantee = 0 AND c.relkind = 'r'
+                AND c.relname LIKE 'approval\_gate\_%%'$$, :'ext_schema'),
+    'PUBLIC holds no privilege on any approval_gate table');
+SELECT set_eq(
+    format($$SELECT c.relname::text || ' ' || a.privilege_type FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
+              WHERE c.relnamespace = %L::regnamespace AND a.grantee = 0 AND c.relkind = 'v'
+                AND c.relname LIKE 'approval\_gate\_%%'$$, :'ext_schema'),
+    ARRAY['approval_gate_pending SELECT', 'approval_gate_visible_requests SELECT',
+          'approval_gate_visible_votes SELECT', 'approval_gate_visible_events SELECT',
+          'approval_gate_protected_tables SELECT'],
+    'PUBLIC reads the views, which filter rows for the caller, and nothing else');
+SELECT set_eq(
+    format($$SELECT c.relname::text || ' ' || a.privilege_type FROM pg_catalog.pg_class c, aclexplode(c.relacl) a
               WHERE c.relnamespace = %L::regnamespace AND c.relname LIKE 'approval\_gate\_%%'
-                AND c.relkind IN ('r', 'v') AND a.grantee = 'approval_gate_approver'::regrole
-                AND a.privilege_type <> 'SELECT'$$, :'ext_schema'),
-    'approval_gate_approver holds nothing but SELECT on the approval_gate tables and view');
-SELECT is_empty(
-    format($$SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
-              WHERE p.pronamespace = %L::regnamespace AND a.grantee = 0 AND a.privilege_type = 'EXECUTE'
-                AND p.proname IN ('approval_gate_set_policy', 'approval_gate_drop_policy', 'approval_gate_set_parent')$$,
+                AND c.relkind IN ('r', 'v') AND a.grantee = 'approval_gate_approver'::regrole$$, :'ext_schema'),
+    ARRAY['approval_gate_policies SELECT', 'approval_gate_builtin_policies SELECT',
+          'approval_gate_workspaces SELECT', 'approval_gate_protected SELECT'],
+    'approval_gate_approver reads the policies, the hierarchy and the protections directly, and nothing else');
+SELECT set_eq(
+    format($$SELECT p.proname::text FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace = %L::regnamespace AND p.proname LIKE 'approval\_gate\_%%'
+                AND NOT EXISTS (SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                                 WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')$$,
            :'ext_schema'),
-    'EXECUTE on set_policy, drop_policy and set_parent is revoked from PUBLIC');
+    ARRAY['approval_gate_set_policy', 'approval_gate_drop_policy', 'approval_gate_set_parent', 'approval_gate_expire',
+          'approval_gate_verify_events', 'approval_gate_digest', 'approval_gate_seal_events',
+          'approval_gate_prune_events', 'approval_gate_policies_changed', 'approval_gate_refuse_change'],
+    'EXECUTE is revoked from PUBLIC on exactly the administrative functions and internal triggers');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,9 +1,11 @@
--- 02_privileges.sql: who may do what (README "Identity and security", issue 3 part 1).
+-- 02_privileges.sql: who may do what (README's trust model).
 -- Roles: agent (LOGIN, not an approver), alice and bob (members of approval_gate_approver).
--- The actor of a call is approval_gate.actor, else session_user; under SET ROLE the session user stays
--- the superuser running the test, so every role switch also sets the actor to the role's own name.
+-- A call's principal is its login (session user); a login that is a member of approval_gate_proxy,
+-- superusers included, acts for approval_gate.actor. Section 2 runs as that kind of proxy (the
+-- superuser of the test acting for the agent, alice and bob in turn, with their roles); sections 4
+-- to 7 switch the session user with SET SESSION AUTHORIZATION, as real logins would connect.
 BEGIN;
-SELECT plan(131);
+SELECT plan(137);
 
 SELECT n.nspname AS ext_schema
   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -12,6 +14,7 @@ SELECT n.nspname AS ext_schema
 CREATE ROLE agent LOGIN;
 CREATE ROLE alice LOGIN IN ROLE approval_gate_approver;
 CREATE ROLE bob LOGIN IN ROLE approval_gate_approver;
+GRANT agent TO bob;   -- bob may act under the agent's role; he is still not the agent
 SELECT format('GRANT CREATE ON DATABASE %I TO agent', current_database()) \gexec
 
 -- =============================================================================================
@@ -127,6 +130,7 @@ SELECT approval_gate_withdraw(:'h3_id') AS h3_withdraw \gset
 SELECT approval_gate_is_gated('aaaaaaaa-0000-0000-0000-000000000001', 'delete_workspace') AS h_is_gated \gset
 RESET ROLE;
 SELECT approval_gate_expire() AS h_expired \gset
+SELECT approval_gate_seal_events() AS h_sealed \gset
 SELECT count(*) AS h_broken FROM approval_gate_verify_events() \gset
 RESET search_path;
 RESET approval_gate.actor;
@@ -181,20 +185,22 @@ SELECT throws_ok($$SET approval_gate.max_context_bytes = 100000000$$, '42501', N
 SELECT throws_ok($$SELECT set_config('approval_gate.max_context_bytes', '100000000', true)$$, '42501', NULL,
                  'the agent cannot raise approval_gate.max_context_bytes with set_config either');
 SELECT throws_ok($$SET approval_gate.audit_key = 'agent-chosen-key'$$, '42501', NULL,
-                 'the agent cannot set approval_gate.audit_key');
-SELECT throws_ok($$SHOW approval_gate.audit_key$$, '42501', NULL, 'SHOW approval_gate.audit_key fails for a non-superuser');
-SELECT throws_ok($$SELECT current_setting('approval_gate.audit_key')$$, '42501', NULL,
-                 'current_setting(''approval_gate.audit_key'') fails for a non-superuser');
-SELECT is_empty($$SELECT setting FROM pg_settings WHERE name = 'approval_gate.audit_key'$$,
-                'pg_settings does not show approval_gate.audit_key to a non-superuser');
+                 'the agent cannot set the old approval_gate.audit_key');
+SELECT throws_ok($$SHOW approval_gate.audit_key_file$$, '42501', NULL,
+                 'SHOW approval_gate.audit_key_file fails for a non-superuser');
+SELECT throws_ok($$SELECT current_setting('approval_gate.audit_key_file')$$, '42501', NULL,
+                 'current_setting(''approval_gate.audit_key_file'') fails for a non-superuser');
+SELECT is_empty($$SELECT setting FROM pg_settings WHERE name LIKE 'approval_gate.audit_key%'$$,
+                'pg_settings shows neither audit key setting to a non-superuser');
+SELECT throws_ok($$SELECT pg_read_file('postgresql.auto.conf')$$, '42501', NULL,
+                 'the agent cannot read the server''s files, where the key file lives');
 RESET ROLE;
 SELECT is(current_setting('approval_gate.max_context_bytes'), '64kB', 'max_context_bytes is still the 64 kB default');
 
 -- =============================================================================================
 -- 4. The agent cannot decide, cannot write, cannot read, cannot manage policies
 -- =============================================================================================
-SET ROLE agent;
-SET approval_gate.actor = 'agent';
+SET SESSION AUTHORIZATION agent;
 SELECT request_id AS p1 FROM approval_gate_require('aaaaaaaa-0000-0000-0000-000000000002', 'delete_workspace') \gset
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'p1'), '42501', NULL,
                  'the agent (not an approver) cannot approve a request');
@@ -203,8 +209,8 @@ SELECT throws_ok(format('SELECT approval_gate_deny(%L)', :'p1'), '42501', NULL,
 SET approval_gate.actor = 'someone-else';
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'p1'), '42501', NULL,
                  'the agent cannot approve by claiming another actor name (authorization uses the role)');
-SET approval_gate.actor = 'agent';
-RESET ROLE;
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT status FROM approval_gate_requests WHERE id = :'p1'), 'pending',
           'after the refused decisions the request is still pending');
 SELECT is((SELECT count(*)::int FROM approval_gate_votes WHERE request_id = :'p1'), 0,
@@ -224,14 +230,16 @@ SELECT r.r AS who, t.t AS tbl, o.o AS op,
        (VALUES ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE')) AS o(o);
 GRANT SELECT ON write_attempts TO PUBLIC;
 
-SET ROLE agent;
+SET SESSION AUTHORIZATION agent;
 SELECT throws_ok(stmt, '42501', NULL, format('%s cannot %s %s', who, op, tbl))
   FROM write_attempts WHERE who = 'agent' ORDER BY tbl, op;
 SELECT throws_ok(format('SELECT count(*) FROM %I.%I', :'ext_schema', t), '42501', NULL,
                  format('the agent cannot read %s', t))
   FROM unnest(ARRAY['approval_gate_requests', 'approval_gate_votes', 'approval_gate_policies',
-                    'approval_gate_workspaces', 'approval_gate_events', 'approval_gate_event_heads',
-                    'approval_gate_pending']) AS t;
+                    'approval_gate_workspaces', 'approval_gate_events', 'approval_gate_event_queue',
+                    'approval_gate_event_heads']) AS t;
+SELECT results_eq($$SELECT id FROM approval_gate_pending$$, format('VALUES (%L::uuid)', :'p1'),
+                  'the agent sees its own pending request in approval_gate_pending, and no other');
 SELECT throws_ok($$SELECT approval_gate_set_policy('delete_workspace', gated => false)$$, '42501', NULL,
                  'the agent cannot call approval_gate_set_policy');
 SELECT throws_ok($$SELECT approval_gate_drop_policy('delete_workspace')$$, '42501', NULL,
@@ -241,24 +249,28 @@ SELECT throws_ok($$SELECT approval_gate_set_parent('aaaaaaaa-0000-0000-0000-0000
 SELECT ok(approval_gate_is_gated('aaaaaaaa-0000-0000-0000-000000000002', 'delete_workspace'),
           'delete_workspace is still gated after the agent''s attempts');
 
-SET ROLE alice;
+SET SESSION AUTHORIZATION alice;
 SELECT throws_ok(stmt, '42501', NULL, format('%s (an approver) cannot %s %s', who, op, tbl))
   FROM write_attempts WHERE who = 'alice' ORDER BY tbl, op;
 SELECT lives_ok(format('SELECT count(*) FROM %I.%I', :'ext_schema', t), format('an approver can read %s', t))
-  FROM unnest(ARRAY['approval_gate_requests', 'approval_gate_votes', 'approval_gate_policies',
-                    'approval_gate_workspaces', 'approval_gate_events', 'approval_gate_pending']) AS t;
+  FROM unnest(ARRAY['approval_gate_policies', 'approval_gate_builtin_policies', 'approval_gate_workspaces',
+                    'approval_gate_pending', 'approval_gate_visible_requests', 'approval_gate_visible_votes',
+                    'approval_gate_visible_events']) AS t;
+SELECT throws_ok(format('SELECT count(*) FROM %I.%I', :'ext_schema', t), '42501', NULL,
+                 format('an approver reads %s only through the views', t))
+  FROM unnest(ARRAY['approval_gate_requests', 'approval_gate_votes', 'approval_gate_events']) AS t;
 SELECT is((SELECT count(*)::int FROM approval_gate_pending WHERE id = :'p1'), 1,
           'an approver sees the agent''s pending request in approval_gate_pending');
 SELECT throws_ok($$SELECT approval_gate_set_policy('delete_workspace', gated => false)$$, '42501', NULL,
                  'an approver (not the owner) cannot call approval_gate_set_policy either');
-RESET ROLE;
-SELECT is((SELECT count(*)::int FROM approval_gate_policies), 4, 'the policies table is untouched');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT count(*)::int FROM approval_gate_policies WHERE action = 'delete_workspace'), 0,
+          'no policy row was written: delete_workspace still answers from its built-in default');
 
 -- =============================================================================================
 -- 5. No self-approval
 -- =============================================================================================
-SET ROLE alice;
-SET approval_gate.actor = 'alice';
+SET SESSION AUTHORIZATION alice;
 SELECT request_id AS s1 FROM approval_gate_require('aaaaaaaa-0000-0000-0000-000000000004', 'delete_workspace') \gset
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'s1'), '42501', NULL,
                  'alice cannot approve her own request');
@@ -266,86 +278,84 @@ SELECT throws_ok(format('SELECT approval_gate_deny(%L)', :'s1'), '42501', NULL,
                  'alice cannot deny her own request');
 SET approval_gate.actor = 'alice-under-another-name';
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'s1'), '42501', NULL,
-                 'alice cannot approve her own request by changing approval_gate.actor (same role)');
-SET ROLE bob;
-SET approval_gate.actor = 'alice';
+                 'alice cannot approve her own request by setting approval_gate.actor (she is no proxy)');
+RESET approval_gate.actor;
+SET ROLE approval_gate_approver;
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'s1'), '42501', NULL,
-                 'bob acting under the requester''s actor name cannot approve it (same actor)');
+                 'alice cannot approve her own request under the approver group role (SET ROLE)');
 RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT status FROM approval_gate_requests WHERE id = :'s1'), 'pending',
           'after the refused self-approvals alice''s request is still pending');
-SET ROLE bob;
-SET approval_gate.actor = 'bob';
-SELECT is(approval_gate_approve(:'s1'), 'approved', 'bob (another role and actor) can approve alice''s request');
-RESET ROLE;
+SET SESSION AUTHORIZATION bob;
+SET approval_gate.actor = 'alice';
+SELECT is(approval_gate_approve(:'s1'), 'approved',
+          'bob can approve alice''s request, and naming himself alice changes nothing');
+RESET approval_gate.actor;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT decided_by FROM approval_gate_requests WHERE id = :'s1'), 'bob',
-          'decided_by records bob''s actor');
+          'decided_by records bob, the principal');
 
 SELECT approval_gate_set_policy('self_ok', allow_self_approval => true);
-SET ROLE alice;
-SET approval_gate.actor = 'alice';
+SET SESSION AUTHORIZATION alice;
 SELECT request_id AS s2 FROM approval_gate_require('aaaaaaaa-0000-0000-0000-000000000004', 'self_ok') \gset
 SELECT is(approval_gate_approve(:'s2'), 'approved', 'with allow_self_approval alice can approve her own request');
 SELECT is((SELECT outcome FROM approval_gate_require('aaaaaaaa-0000-0000-0000-000000000004', 'self_ok')), 'approved',
           'and her next require consumes it');
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 
 -- =============================================================================================
 -- 6. A quorum of 2 needs alice and bob, not alice twice
 -- =============================================================================================
 SELECT approval_gate_set_policy('q2', required_approvals => 2);
-SET ROLE agent;
-SET approval_gate.actor = 'agent';
+SET SESSION AUTHORIZATION agent;
 SELECT request_id AS q FROM approval_gate_require('aaaaaaaa-0000-0000-0000-000000000005', 'q2') \gset
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT required_approvals FROM approval_gate_requests WHERE id = :'q'), 2,
           'the request copies required_approvals = 2 from the policy');
-SET ROLE alice;
-SET approval_gate.actor = 'alice';
+SET SESSION AUTHORIZATION alice;
 SELECT is(approval_gate_approve(:'q'), 'pending', 'quorum 2: alice''s approval leaves the request pending');
 SET approval_gate.actor = 'someone-else';
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'q'), '55000', NULL,
                  'quorum 2: alice approving again under another actor name is refused (55000)');
+RESET approval_gate.actor;
+SET ROLE approval_gate_approver;
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'q'), '55000', NULL,
-                 'quorum 2: ... and refused again (votes are per role)');
+                 'quorum 2: ... and under the approver group role (votes are per principal)');
 RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT status FROM approval_gate_requests WHERE id = :'q'), 'pending', 'quorum 2: still pending after alice twice');
 SELECT is((SELECT approvals FROM approval_gate_pending WHERE id = :'q'), 1, 'quorum 2: one approval counted');
-SET ROLE agent;
-SET approval_gate.actor = 'agent';
+SET SESSION AUTHORIZATION agent;
 SELECT is(approval_gate_consume('aaaaaaaa-0000-0000-0000-000000000005', 'q2', missing_ok => true), NULL,
           'quorum 2: with one approval there is nothing to consume');
-SET ROLE bob;
-SET approval_gate.actor = 'bob';
+SET SESSION AUTHORIZATION bob;
 SELECT is(approval_gate_approve(:'q'), 'approved', 'quorum 2: bob''s approval makes it approved');
-SET ROLE agent;
-SET approval_gate.actor = 'agent';
+SET SESSION AUTHORIZATION agent;
 SELECT is(approval_gate_consume('aaaaaaaa-0000-0000-0000-000000000005', 'q2'), :'q'::uuid,
           'quorum 2: the approved request is consumed by the agent');
-RESET ROLE;
+RESET SESSION AUTHORIZATION;
 
 -- =============================================================================================
--- 7. Withdraw: only the requester (same actor and same role)
+-- 7. Withdraw: only the requesting principal
 -- =============================================================================================
-SET ROLE agent;
-SET approval_gate.actor = 'agent';
+SET SESSION AUTHORIZATION agent;
 SELECT request_id AS w FROM approval_gate_require('aaaaaaaa-0000-0000-0000-000000000006', 'delete_workspace') \gset
-SET ROLE bob;
-SET approval_gate.actor = 'bob';
+SET SESSION AUTHORIZATION bob;
 SELECT throws_ok(format('SELECT approval_gate_withdraw(%L)', :'w'), '42501', NULL, 'bob cannot withdraw the agent''s request');
 SET approval_gate.actor = 'agent';
 SELECT throws_ok(format('SELECT approval_gate_withdraw(%L)', :'w'), '42501', NULL,
-                 'bob cannot withdraw it even under the agent''s actor name (another role)');
+                 'bob cannot withdraw it even under the agent''s actor name');
+RESET approval_gate.actor;
 SET ROLE agent;
-SET approval_gate.actor = 'another-user-of-agent';
 SELECT throws_ok(format('SELECT approval_gate_withdraw(%L)', :'w'), '42501', NULL,
-                 'another actor sharing the agent role cannot withdraw it');
+                 'bob cannot withdraw it under the agent''s role either (SET ROLE agent, granted for the test)');
 RESET ROLE;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT status FROM approval_gate_requests WHERE id = :'w'), 'pending', 'after the refused withdrawals it is still pending');
-SET ROLE agent;
-SET approval_gate.actor = 'agent';
-SELECT is(approval_gate_withdraw(:'w'), 'withdrawn', 'the requester (same actor, same role) can withdraw it');
-RESET ROLE;
+SET SESSION AUTHORIZATION agent;
+SELECT is(approval_gate_withdraw(:'w'), 'withdrawn', 'the requesting principal can withdraw it');
+RESET SESSION AUTHORIZATION;
 RESET approval_gate.actor;
 
 SELECT * FROM finish();

@@ -2,7 +2,7 @@
 -- the default row, drop_policy, is_gated, validation, the per-backend cache, pending_ttl,
 -- approval_ttl, deny_cooldown and approver_role.
 BEGIN;
-SELECT plan(76);
+SELECT plan(79);
 
 CREATE ROLE agent LOGIN;
 CREATE ROLE alice LOGIN IN ROLE approval_gate_approver;
@@ -174,6 +174,8 @@ SELECT is(approval_gate_is_gated(:w1, 'cache_c'), true, 'cache: with a default r
 SELECT is(approval_gate_is_gated(:w2, 'cache_c'), false, 'cache: ... and w2 its own row');
 
 -- The owner writing the table directly (the trigger must invalidate too).
+SELECT approval_gate_set_policy('secret_write') \gset junk_
+SELECT is(approval_gate_is_gated(:w1, 'secret_write'), true, 'cache: secret_write has a gated row of its own');
 UPDATE approval_gate_policies SET gated = false WHERE action = 'secret_write';
 SELECT is(approval_gate_is_gated(:w1, 'secret_write'), false, 'cache: a direct UPDATE by the owner is visible at once');
 DELETE FROM approval_gate_policies WHERE action = 'secret_write';
@@ -188,11 +190,16 @@ SELECT approval_gate_is_gated(:w1, 'cache_b') AS cache_b_inside \gset
 ROLLBACK TO SAVEPOINT before_cache_b;
 SELECT is(:'cache_b_inside'::boolean, true, 'cache: inside the savepoint cache_b is gated');
 SELECT is(approval_gate_is_gated(:w1, 'cache_b'), false, 'cache: after ROLLBACK TO SAVEPOINT cache_b is not gated any more');
+-- A built-in default is not a row to drop: dropping answers false, and the action stays gated;
+-- only a row of its own (gated => false) ungates it.
+SELECT is(approval_gate_drop_policy('delete_workspace'), false,
+          'drop_policy of an action gated only by its built-in default drops nothing');
+SELECT is(approval_gate_is_gated(:w1, 'delete_workspace'), true, '... and delete_workspace stays gated');
 SAVEPOINT before_drop;
-SELECT approval_gate_drop_policy('delete_workspace') \gset junk_
+SELECT approval_gate_set_policy('delete_workspace', gated => false) \gset junk_
 SELECT approval_gate_is_gated(:w1, 'delete_workspace') AS dw_inside \gset
 ROLLBACK TO SAVEPOINT before_drop;
-SELECT is(:'dw_inside'::boolean, false, 'cache: inside the savepoint delete_workspace is dropped');
+SELECT is(:'dw_inside'::boolean, false, 'cache: inside the savepoint delete_workspace is ungated by a row of its own');
 SELECT is(approval_gate_is_gated(:w1, 'delete_workspace'), true,
           'cache: after ROLLBACK TO SAVEPOINT delete_workspace is gated again');
 

@@ -2,7 +2,7 @@
 -- isolation), consume's AG001, escalation to the parent workspace, set_parent cycles, and the
 -- append-only hash-chained audit log.
 BEGIN;
-SELECT plan(78);
+SELECT plan(80);
 
 CREATE ROLE agent LOGIN;
 CREATE ROLE alice LOGIN IN ROLE approval_gate_approver;
@@ -11,13 +11,21 @@ CREATE ROLE parent_approvers NOLOGIN;
 CREATE ROLE carol LOGIN IN ROLE parent_approvers;   -- approves for the parent workspace only
 CREATE ROLE dave LOGIN;                             -- approves nothing
 
--- Every role switch also sets the actor (under SET ROLE the session user stays the superuser).
-\set as_agent 'SET ROLE agent; SET approval_gate.actor = agent;'
-\set as_alice 'SET ROLE alice; SET approval_gate.actor = alice;'
-\set as_bob   'SET ROLE bob; SET approval_gate.actor = bob;'
-\set as_carol 'SET ROLE carol; SET approval_gate.actor = carol;'
-\set as_dave  'SET ROLE dave; SET approval_gate.actor = dave;'
-\set as_owner 'RESET ROLE; RESET approval_gate.actor;'
+-- Each person is a login of their own: the session user changes, as when they connect.
+\set as_agent 'SET SESSION AUTHORIZATION agent;'
+\set as_alice 'SET SESSION AUTHORIZATION alice;'
+\set as_bob   'SET SESSION AUTHORIZATION bob;'
+\set as_carol 'SET SESSION AUTHORIZATION carol;'
+\set as_dave  'SET SESSION AUTHORIZATION dave;'
+\set as_owner 'RESET SESSION AUTHORIZATION;'
+
+-- Every event made so far, sealed into a chain or still queued for sealing, in the order made.
+CREATE TEMP VIEW cycle_events AS
+SELECT request_id, event, status, actor, actor_role, principal, to_workspace_id, 0 AS queued, seq, NULL::uuid AS id
+  FROM approval_gate_events
+UNION ALL
+SELECT request_id, event, status, actor, actor_role, principal, to_workspace_id, 1, NULL, id
+  FROM approval_gate_event_queue;
 
 \set wa '''aaaaaaaa-1111-1111-1111-000000000001'''
 \set wb '''bbbbbbbb-1111-1111-1111-000000000002'''
@@ -43,7 +51,7 @@ SELECT results_eq(
     format($$VALUES (%L::uuid, 'delete_workspace', %L::jsonb, %L, 'cleanup', 'agent', 'agent', 'pending')$$,
            :wa::uuid, :ctx::jsonb, :'r1_hash'),
     'the pending row records workspace, action, context, hash, reason, actor, role and status');
-SELECT results_eq(format($$SELECT event::text, status FROM approval_gate_events WHERE request_id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT event::text, status FROM cycle_events WHERE request_id = %L$$, :'r1'),
                   $$VALUES ('requested', 'pending')$$, 'one requested event was logged');
 :as_alice
 SELECT is((SELECT count(*)::int FROM approval_gate_pending WHERE id = :'r1' AND approvals = 0), 1,
@@ -53,7 +61,7 @@ SELECT is((SELECT count(*)::int FROM approval_gate_pending WHERE id = :'r1' AND 
 -- =============================================================================================
 -- 2. dedup: a retry returns the same id and writes nothing
 -- =============================================================================================
-SELECT count(*) AS events_before FROM approval_gate_events \gset
+SELECT count(*) AS events_before FROM cycle_events \gset
 :as_agent
 SELECT results_eq(format($$SELECT outcome, request_id::text FROM approval_gate_require(%L, 'delete_workspace', %L)$$,
                          :wa::uuid, :ctx::jsonb),
@@ -63,7 +71,7 @@ SELECT results_eq(format($$SELECT outcome, request_id::text FROM approval_gate_r
                   format($$VALUES ('pending', %L)$$, :'r1'), 'a retry with another reason returns the same pending id');
 :as_owner
 SELECT is((SELECT count(*)::int FROM approval_gate_requests WHERE workspace_id = :wa), 1, 'the retries created no row');
-SELECT is((SELECT count(*) FROM approval_gate_events), :'events_before'::bigint, 'the retries logged no event');
+SELECT is((SELECT count(*) FROM cycle_events), :'events_before'::bigint, 'the retries logged no event');
 SELECT is((SELECT reason FROM approval_gate_requests WHERE id = :'r1'), 'cleanup', 'the retries did not rewrite the row');
 
 -- =============================================================================================
@@ -77,7 +85,7 @@ SELECT results_eq(
                FROM approval_gate_requests WHERE id = %L$$, :'r1'),
     $$VALUES ('approved', 'alice', 'ok by alice', true, true, true)$$,
     'the approved row has decided_by, decision_note, decided_at, approved_until and no consumed_at');
-SELECT results_eq(format($$SELECT voter_role::text COLLATE "default", actor, decision::text FROM approval_gate_votes WHERE request_id = %L$$, :'r1'),
+SELECT results_eq(format($$SELECT voter_role::text COLLATE "default", principal, decision::text FROM approval_gate_votes WHERE request_id = %L$$, :'r1'),
                   $$VALUES ('alice', 'alice', 'approve')$$, 'alice''s vote is recorded');
 :as_bob
 SELECT throws_ok(format('SELECT approval_gate_approve(%L)', :'r1'), '55000', NULL, 'approving an approved request: 55000');
@@ -151,7 +159,7 @@ SELECT is(:'rb_outcome'::text, 'approved', 'a consumption inside a savepoint ans
 SELECT results_eq(format($$SELECT status::text, consumed_at IS NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
                   $$VALUES ('approved', true)$$, 'rolled back: the approval is not burned');
 
-SELECT count(*) AS events_before FROM approval_gate_events \gset
+SELECT count(*) AS events_before FROM cycle_events \gset
 :as_agent
 SELECT outcome AS c_outcome, request_id AS c_id, request_hash AS c_hash
   FROM approval_gate_require(:wa, 'delete_workspace', :ctx) \gset
@@ -160,8 +168,8 @@ SELECT is(:'c_outcome' || ' ' || :'c_id', 'approved ' || :'r1'::text, 'require c
 SELECT is(:'c_hash'::text, :'r1_hash', 'the approved outcome carries the same request hash');
 SELECT results_eq(format($$SELECT status::text, consumed_at IS NOT NULL FROM approval_gate_requests WHERE id = %L$$, :'r1'),
                   $$VALUES ('consumed', true)$$, 'the request is consumed, consumed_at set');
-SELECT results_eq(format($$SELECT event::text FROM approval_gate_events WHERE request_id = %L AND seq > 0
-                            ORDER BY seq DESC LIMIT 1$$, :'r1'),
+SELECT results_eq(format($$SELECT event::text FROM cycle_events WHERE request_id = %L
+                            ORDER BY queued DESC, seq DESC, id DESC LIMIT 1$$, :'r1'),
                   $$VALUES ('consumed')$$, 'a consumed event was logged');
 
 :as_agent
@@ -190,8 +198,8 @@ SELECT throws_ok($$SELECT approval_gate_withdraw('00000000-0000-0000-0000-000000
 :as_bob
 SELECT is(approval_gate_deny(:'re_id', 'not now'), 'denied', 'bob denies the replayed request: denied');
 :as_owner
-SELECT results_eq(format($$SELECT event::text, status, actor FROM approval_gate_events WHERE request_id = %L
-                            ORDER BY seq DESC LIMIT 1$$, :'re_id'),
+SELECT results_eq(format($$SELECT event::text, status, actor FROM cycle_events WHERE request_id = %L
+                            ORDER BY queued DESC, seq DESC, id DESC LIMIT 1$$, :'re_id'),
                   $$VALUES ('denied', 'denied', 'bob')$$,
                   'the denial logged a denied event by bob');
 
@@ -213,7 +221,7 @@ SELECT is((SELECT escalated_to FROM approval_gate_requests WHERE id = :'e1'), :w
           'escalation: the child''s new request has escalated_to = parent');
 SELECT is((SELECT escalated_to FROM approval_gate_requests WHERE id = :'e_other'), NULL,
           'escalation: a request in a workspace without parent is not escalated');
-SELECT results_eq(format($$SELECT to_workspace_id::text FROM approval_gate_events WHERE request_id = %L AND event = 'escalated'$$, :'e1'),
+SELECT results_eq(format($$SELECT to_workspace_id::text FROM cycle_events WHERE request_id = %L AND event = 'escalated'$$, :'e1'),
                   format('VALUES (%L)', :wparent), 'escalation: an escalated event names the parent');
 SELECT is((SELECT escalated_to FROM approval_gate_pending WHERE id = :'e1'), :wparent::uuid,
           'escalation: approval_gate_pending shows escalated_to');
@@ -252,13 +260,19 @@ SELECT results_eq($$SELECT workspace_id::text, parent_id::text FROM approval_gat
 -- =============================================================================================
 -- 7. the audit log: complete, chained, append-only
 -- =============================================================================================
+SELECT approval_gate_seal_events() AS sealed \gset
+SELECT is((SELECT count(*) FROM approval_gate_event_queue), 0::bigint, 'sealing took every queued event off the queue');
 SELECT results_eq(format($$SELECT event::text FROM approval_gate_events WHERE request_id = %L ORDER BY seq$$, :'r1'),
                   $$VALUES ('requested'), ('vote'), ('approved'), ('consumed')$$,
                   'events: the cycle logged requested, vote, approved, consumed in order (the rolled-back consumption left nothing)');
 SELECT results_eq(format($$SELECT actor, actor_role::text COLLATE "default" FROM approval_gate_events
                             WHERE request_id = %L AND event IN ('requested', 'approved', 'consumed') ORDER BY seq$$, :'r1'),
                   $$VALUES ('agent', 'agent'), ('alice', 'alice'), ('agent', 'agent')$$,
-                  'events: each event records the acting actor and role');
+                  'events: each event records the acting login and role');
+SELECT results_eq(format($$SELECT principal FROM approval_gate_events
+                            WHERE request_id = %L AND event IN ('requested', 'approved', 'consumed') ORDER BY seq$$, :'r1'),
+                  $$VALUES ('agent'), ('alice'), ('agent')$$,
+                  'events: each event records the principal it counted as');
 SELECT is_empty($$SELECT e.workspace_id, e.seq FROM approval_gate_events e
                    LEFT JOIN approval_gate_events p ON p.workspace_id = e.workspace_id AND p.seq = e.seq - 1
                   WHERE e.seq > 1 AND e.prev_hash IS DISTINCT FROM p.hash$$,
