@@ -77,9 +77,12 @@ SELECT a, true, 1, 'approval_gate_approver', NULL, interval '1 day', interval '1
   FROM unnest(ARRAY['delete_workspace', 'deprovision_workspace', 'secret_write', 'org_token_mint']) AS a;
 
 -- The audit outbox: every transition's event, queued in the caller's transaction, until sealing
--- appends it to its workspace's chain in approval_gate_events and takes it off here.
+-- appends it to its workspace's chain in approval_gate_events and takes it off here. Sealing follows
+-- the id: an event that depends on another (a vote on a request) is made after that one committed,
+-- so it always draws a larger number, whichever backend makes it.
+CREATE SEQUENCE @extschema@.approval_gate_event_queue_id_seq;
 CREATE TABLE @extschema@.approval_gate_event_queue (
-    id              uuid        PRIMARY KEY,   -- version 7: sealing follows it
+    id              bigint      PRIMARY KEY DEFAULT nextval('@extschema@.approval_gate_event_queue_id_seq'),
     workspace_id    uuid        NOT NULL,
     request_id      uuid,
     action          text        NOT NULL,
@@ -92,6 +95,7 @@ CREATE TABLE @extschema@.approval_gate_event_queue (
     at              timestamptz NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue_id_seq', '');
 
 -- ---------------------------------------------------------------------------------------------
 -- Roles, functions, views, privileges and triggers: defined here once, and run alike by a fresh
@@ -371,6 +375,7 @@ REVOKE ALL ON @extschema@.approval_gate_policies, @extschema@.approval_gate_buil
               @extschema@.approval_gate_votes, @extschema@.approval_gate_events,
               @extschema@.approval_gate_event_queue, @extschema@.approval_gate_event_heads,
               @extschema@.approval_gate_event_prunes, @extschema@.approval_gate_protected FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.approval_gate_event_queue_id_seq FROM PUBLIC;
 REVOKE ALL ON @extschema@.approval_gate_visible_requests, @extschema@.approval_gate_visible_votes,
               @extschema@.approval_gate_visible_events, @extschema@.approval_gate_pending,
               @extschema@.approval_gate_protected_tables FROM PUBLIC;
@@ -416,6 +421,7 @@ BEGIN
             ' @extschema@.approval_gate_requests, @extschema@.approval_gate_votes, @extschema@.approval_gate_events,'
             ' @extschema@.approval_gate_event_queue, @extschema@.approval_gate_event_heads,'
             ' @extschema@.approval_gate_event_prunes, @extschema@.approval_gate_protected TO %I', owner);
+        EXECUTE pg_catalog.format('GRANT SELECT ON SEQUENCE @extschema@.approval_gate_event_queue_id_seq TO %I', owner);
     END IF;
 END
 $dump$;

@@ -39,7 +39,7 @@ CREATE FUNCTION ag_events(request uuid)
 RETURNS TABLE (event text, status text, actor text, actor_role name, principal text, to_workspace_id uuid)
 LANGUAGE sql SECURITY DEFINER AS $$
     SELECT event, status, actor, actor_role, principal, to_workspace_id FROM (
-        SELECT e.event::text, e.status, e.actor, e.actor_role, e.principal, e.to_workspace_id, 0 AS queued, e.seq, NULL::uuid AS id
+        SELECT e.event::text, e.status, e.actor, e.actor_role, e.principal, e.to_workspace_id, 0 AS queued, e.seq, NULL::bigint AS id
           FROM approval_gate_events e WHERE e.request_id = request
         UNION ALL
         SELECT q.event::text, q.status, q.actor, q.actor_role, q.principal, q.to_workspace_id, 1, NULL, q.id

@@ -26,7 +26,7 @@ constexpr int64 seal_batch = 1000;
 void notify_wake_up() { guarded(Async_Notify, channel, ""); }
 
 struct Queued {
-    pg_uuid_t id;
+    int64 id;
     pg_uuid_t workspace_id;
     std::optional<pg_uuid_t> request_id;
     std::string action, event, status, actor, actor_role;
@@ -58,7 +58,7 @@ ChainLink link_of(const pg_uuid_t &workspace_id, int64 seq, const Queued &e, con
 
 Queued decode_queued(const Row &row)
 {
-    return Queued{row.uuid(1),          row.uuid(2),      row.opt_uuid(3),         row.text(4),
+    return Queued{row.int8(1),          row.uuid(2),      row.opt_uuid(3),         row.text(4),
                   row.text(5),          row.text(6),      row.text(7),             row.text(8),
                   row.opt_text(9),      row.opt_uuid(10), row.timestamptz(11)};
 }
@@ -98,7 +98,8 @@ int64 seal_one_batch(int64 limit, const std::string &key)
         heads[row.uuid(1)] = Head{row.int8(2), row.text(3)};
     }
 
-    std::vector<pg_uuid_t> ids, event_workspaces;
+    std::vector<int64> ids;
+    std::vector<pg_uuid_t> event_workspaces;
     std::vector<std::optional<pg_uuid_t>> request_ids, to_workspaces;
     std::vector<int64> seqs;
     std::vector<std::optional<std::string>> actions, events, statuses, actors, roles, principals, prevs, hashes;
@@ -142,7 +143,7 @@ int64 seal_one_batch(int64 limit, const std::string &key)
     require_all(run(Stmt::UpsertHeads, {p_uuid_array(head_ids), p_int8_array(head_seqs),
                                         p_text_array_with_nulls(head_hashes)}),
                 head_ids.size(), "move every chain head");
-    require_all(run(Stmt::DeleteQueued, {p_uuid_array(ids)}), queued.size(), "take every event off the queue");
+    require_all(run(Stmt::DeleteQueued, {p_int8_array(ids)}), queued.size(), "take every event off the queue");
     return static_cast<int64>(queued.size());
 }
 
@@ -216,7 +217,7 @@ std::vector<ChainProblem> verify_chains(const std::optional<pg_uuid_t> &workspac
         Row row(i);
         pg_uuid_t ws = row.uuid(1);
         int64 seq = row.int8(2);
-        Queued e{{},           ws,          row.opt_uuid(3),  row.text(4), row.text(5), row.text(6), row.text(7),
+        Queued e{0,            ws,          row.opt_uuid(3),  row.text(4), row.text(5), row.text(6), row.text(7),
                  row.text(8),  row.opt_text(9), row.opt_uuid(10), row.timestamptz(11)};
         std::string prev_hash = row.text(12);
         std::string stored_hash = row.text(13);

@@ -72,9 +72,8 @@ LiveRows read_live(const GateKey &key)
 bool consume_one(const pg_uuid_t &id, const Identity &who)
 {
     require_writable("approval_gate_consume");
-    if (run(Stmt::ConsumeApproved, {p_uuid(id), p_timestamptz(statement_time()), p_uuid(new_time_ordered_id()),
-                                    p_text(who.login), p_name(who.role_name), p_text(who.principal),
-                                    p_timestamptz(event_time())}) == 0)
+    if (run(Stmt::ConsumeApproved, {p_uuid(id), p_timestamptz(statement_time()), p_text(who.login),
+                                    p_name(who.role_name), p_text(who.principal), p_timestamptz(event_time())}) == 0)
         return false;
     events_queued();
     return true;
@@ -103,14 +102,11 @@ std::optional<pg_uuid_t> create_pending(const GateKey &key, const std::optional<
                                         const Policy &policy, const Identity &who)
 {
     require_writable("approval_gate_require");
-    pg_uuid_t id = new_time_ordered_id();
-    pg_uuid_t requested_event = new_time_ordered_id();
-    pg_uuid_t escalated_event = new_time_ordered_id();
     if (run(Stmt::CreatePending,
-            {p_uuid(id), p_uuid(key.workspace_id), p_text(key.action), p_jsonb(key.context), p_text(key.request_hash),
-             p_text_or_null(reason), p_text(who.principal), p_name(who.role_name), p_int4(policy.required_approvals),
-             p_timestamptz(event_time()), p_interval_or_null(policy.pending_ttl), p_uuid(requested_event),
-             p_uuid(escalated_event), p_text(who.login)}) == 0)
+            {p_uuid(new_time_ordered_id()), p_uuid(key.workspace_id), p_text(key.action), p_jsonb(key.context),
+             p_text(key.request_hash), p_text_or_null(reason), p_text(who.principal), p_name(who.role_name),
+             p_int4(policy.required_approvals), p_timestamptz(event_time()), p_interval_or_null(policy.pending_ttl),
+             p_text(who.login)}) == 0)
         return std::nullopt;  // another transaction holds this principal's pending row: look again
     Row row(0);
     int64 expected_events = row.is_null(2) ? 1 : 2;
@@ -124,8 +120,8 @@ std::optional<pg_uuid_t> create_pending(const GateKey &key, const std::optional<
 void expire_pending(const pg_uuid_t &id, const Identity &who)
 {
     require_writable("approval_gate_require");
-    if (run(Stmt::ExpirePending, {p_uuid(id), p_uuid(new_time_ordered_id()), p_text(who.login),
-                                  p_name(who.role_name), p_text(who.principal), p_timestamptz(event_time())}) > 0)
+    if (run(Stmt::ExpirePending, {p_uuid(id), p_text(who.login), p_name(who.role_name), p_text(who.principal),
+                                  p_timestamptz(event_time())}) > 0)
         events_queued();
 }
 
@@ -166,9 +162,8 @@ void resolve(const LockedRequest &r, const char *status, const Identity &who, co
              const std::optional<TimestampTz> &approved_until)
 {
     run(Stmt::ResolveRequest, {p_uuid(r.id), p_text(status), p_timestamptz(statement_time()), p_text(who.principal),
-                               p_text_or_null(note), p_timestamptz_or_null(approved_until),
-                               p_uuid(new_time_ordered_id()), p_text(who.login), p_name(who.role_name),
-                               p_text(who.principal), p_timestamptz(event_time())});
+                               p_text_or_null(note), p_timestamptz_or_null(approved_until), p_text(who.login),
+                               p_name(who.role_name), p_text(who.principal), p_timestamptz(event_time())});
     Row row(0);
     if (row.int8(1) != 1 || row.int8(2) != 1)
         fail(ERRCODE_TRIGGERED_ACTION_EXCEPTION,
@@ -278,8 +273,7 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
 
     run(Stmt::InsertVote, {p_uuid(request_id), p_text(who.principal), p_name(who.role_name),
                            p_text(approve ? "approve" : "deny"), p_text_or_null(note), p_timestamptz(statement_time()),
-                           p_uuid(new_time_ordered_id()), p_uuid(r.workspace_id), p_text(r.action), p_text(who.login),
-                           p_bool(approve)});
+                           p_uuid(r.workspace_id), p_text(r.action), p_text(who.login), p_bool(approve)});
     Row recorded(0);
     if (recorded.int8(1) != 1 || recorded.int8(2) != (approve ? 1 : 0))
         fail(ERRCODE_TRIGGERED_ACTION_EXCEPTION, "the vote on approval request " + uuid_text(request_id) +
@@ -326,19 +320,18 @@ int64 expire_due(const Identity &who)
 {
     require_writable("approval_gate_expire");
     uint64 n = run(Stmt::ExpireDue, {p_timestamptz(statement_time())});
-    std::vector<pg_uuid_t> event_ids, workspaces, requests;
+    std::vector<pg_uuid_t> workspaces, requests;
     std::vector<std::string> actions;
     for (uint64 i = 0; i < n; i++) {
         Row row(i);
-        event_ids.push_back(new_time_ordered_id());
         requests.push_back(row.uuid(1));
         workspaces.push_back(row.uuid(2));
         actions.push_back(row.text(3));
     }
     if (n > 0) {
-        run(Stmt::QueueEvents, {p_uuid_array(event_ids), p_uuid_array(workspaces), p_uuid_array(requests),
-                                p_text_array(actions), p_text("expired"), p_text("expired"), p_text(who.login),
-                                p_name(who.role_name), p_text(who.principal), p_timestamptz(event_time())});
+        run(Stmt::QueueEvents, {p_uuid_array(workspaces), p_uuid_array(requests), p_text_array(actions),
+                                p_text("expired"), p_text("expired"), p_text(who.login), p_name(who.role_name),
+                                p_text(who.principal), p_timestamptz(event_time())});
         events_queued();
     }
     return static_cast<int64>(n);

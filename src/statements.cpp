@@ -42,7 +42,7 @@ struct StatementText {
     " ORDER BY c.rank LIMIT 1"
 
 #define AG_QUEUE_COLUMNS \
-    "(id, workspace_id, request_id, action, event, status, actor, actor_role, principal, to_workspace_id, at)"
+    "(workspace_id, request_id, action, event, status, actor, actor_role, principal, to_workspace_id, at)"
 
 const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = {{
     {Stmt::LoadPolicy,
@@ -120,9 +120,9 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "                      FOR UPDATE SKIP LOCKED)"
      "    RETURNING r.id, r.workspace_id, r.action)"
      " INSERT INTO @s@.approval_gate_event_queue " AG_QUEUE_COLUMNS
-     " SELECT $3, c.workspace_id, c.id, c.action, 'consumed', 'consumed', $4, $5, $6, NULL, $7 FROM claimed c"
+     " SELECT c.workspace_id, c.id, c.action, 'consumed', 'consumed', $3, $4, $5, NULL, $6 FROM claimed c"
      " RETURNING request_id",
-     {UUIDOID, TIMESTAMPTZOID, UUIDOID, TEXTOID, NAMEOID, TEXTOID, TIMESTAMPTZOID}},
+     {UUIDOID, TIMESTAMPTZOID, TEXTOID, NAMEOID, TEXTOID, TIMESTAMPTZOID}},
     // The pending request of a key and principal, unless one exists already (the unique partial index
     // settles concurrent first calls), with its requested (and escalated) events.
     {Stmt::CreatePending,
@@ -136,22 +136,26 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "    RETURNING r.id, r.escalated_to),"
      " queued AS ("
      "    INSERT INTO @s@.approval_gate_event_queue " AG_QUEUE_COLUMNS
-     "    SELECT $12, $2, c.id, $3, 'requested', 'pending', $14, $8, $7, NULL, $10 FROM created c"
-     "    UNION ALL"
-     "    SELECT $13, $2, c.id, $3, 'escalated', 'pending', $14, $8, $7, c.escalated_to, $10 FROM created c"
-     "     WHERE c.escalated_to IS NOT NULL"
+     "    SELECT e.ws, e.req, e.act, e.ev, e.st, e.actor, e.role, e.principal, e.to_ws, e.at"
+     "      FROM (SELECT $2::uuid, c.id, $3::text, 'requested'::text, 'pending'::text, $12::text, $8::name,"
+     "                   $7::text, NULL::uuid, $10::timestamptz, 1 FROM created c"
+     "            UNION ALL"
+     "            SELECT $2, c.id, $3, 'escalated', 'pending', $12, $8, $7, c.escalated_to, $10, 2"
+     "              FROM created c WHERE c.escalated_to IS NOT NULL)"
+     "           AS e(ws, req, act, ev, st, actor, role, principal, to_ws, at, ord)"
+     "     ORDER BY e.ord"
      "    RETURNING 1)"
      " SELECT c.id, c.escalated_to, (SELECT count(*) FROM queued) FROM created c",
      {UUIDOID, UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, INT4OID, TIMESTAMPTZOID,
-      INTERVALOID, UUIDOID, UUIDOID, TEXTOID}},
+      INTERVALOID, TEXTOID}},
     {Stmt::ExpirePending,
      "WITH expired AS ("
      "    UPDATE @s@.approval_gate_requests SET status = 'expired' WHERE id = $1 AND status = 'pending'"
      "    RETURNING id, workspace_id, action)"
      " INSERT INTO @s@.approval_gate_event_queue " AG_QUEUE_COLUMNS
-     " SELECT $2, e.workspace_id, e.id, e.action, 'expired', 'expired', $3, $4, $5, NULL, $6 FROM expired e"
+     " SELECT e.workspace_id, e.id, e.action, 'expired', 'expired', $2, $3, $4, NULL, $5 FROM expired e"
      " RETURNING request_id",
-     {UUIDOID, UUIDOID, TEXTOID, NAMEOID, TEXTOID, TIMESTAMPTZOID}},
+     {UUIDOID, TEXTOID, NAMEOID, TEXTOID, TIMESTAMPTZOID}},
     {Stmt::LockRequest,
      "SELECT id, workspace_id, action, status::text, requested_by, required_approvals, expires_at, escalated_to"
      "  FROM @s@.approval_gate_requests WHERE id = $1 FOR UPDATE",
@@ -163,10 +167,10 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "    VALUES ($1, $2, $3, $4, $5, $6) RETURNING request_id),"
      " queued AS ("
      "    INSERT INTO @s@.approval_gate_event_queue " AG_QUEUE_COLUMNS
-     "    SELECT $7, $8, v.request_id, $9, 'vote', 'pending', $10, $3, $2, NULL, $6 FROM voted v WHERE $11"
+     "    SELECT $7, v.request_id, $8, 'vote', 'pending', $9, $3, $2, NULL, $6 FROM voted v WHERE $10"
      "    RETURNING 1)"
      " SELECT (SELECT count(*) FROM voted), (SELECT count(*) FROM queued)",
-     {UUIDOID, TEXTOID, NAMEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID}},
+     {UUIDOID, TEXTOID, NAMEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID}},
     // The event is named after the status the request reaches: approved, denied or withdrawn.
     {Stmt::ResolveRequest,
      "WITH resolved AS ("
@@ -175,10 +179,10 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "     WHERE id = $1 RETURNING id, workspace_id, action),"
      " queued AS ("
      "    INSERT INTO @s@.approval_gate_event_queue " AG_QUEUE_COLUMNS
-     "    SELECT $7, r.workspace_id, r.id, r.action, $2, $2, $8, $9, $10, NULL, $11 FROM resolved r"
+     "    SELECT r.workspace_id, r.id, r.action, $2, $2, $7, $8, $9, NULL, $10 FROM resolved r"
      "    RETURNING 1)"
      " SELECT (SELECT count(*) FROM resolved), (SELECT count(*) FROM queued)",
-     {UUIDOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID, TEXTOID, NAMEOID, TEXTOID,
+     {UUIDOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, NAMEOID, TEXTOID,
       TIMESTAMPTZOID}},
     {Stmt::ExpireDue,
      "UPDATE @s@.approval_gate_requests SET status = 'expired'"
@@ -187,10 +191,9 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      {TIMESTAMPTZOID}},
     {Stmt::QueueEvents,
      "INSERT INTO @s@.approval_gate_event_queue " AG_QUEUE_COLUMNS
-     " SELECT u.id, u.ws, u.req, u.act, $5, $6, $7, $8, $9, NULL, $10"
-     "   FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) AS u(id, ws, req, act)",
-     {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, TEXTOID,
-      TIMESTAMPTZOID}},
+     " SELECT u.ws, u.req, u.act, $4, $5, $6, $7, $8, NULL, $9"
+     "   FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS u(ws, req, act)",
+     {UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, TEXTOID, TIMESTAMPTZOID}},
     // Sealing is serialised by this lock: it conflicts with itself and with a prune's row lock, not
     // with the inserts into the queue nor with readers.
     {Stmt::LockChainHeads, "LOCK TABLE @s@.approval_gate_event_heads IN EXCLUSIVE MODE", {}},
@@ -214,7 +217,7 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[])"
      " ON CONFLICT (workspace_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
      {UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID}},
-    {Stmt::DeleteQueued, "DELETE FROM @s@.approval_gate_event_queue WHERE id = ANY ($1)", {UUIDARRAYOID}},
+    {Stmt::DeleteQueued, "DELETE FROM @s@.approval_gate_event_queue WHERE id = ANY ($1)", {INT8ARRAYOID}},
     {Stmt::ReadEvents,
      "SELECT workspace_id, seq, request_id, action, event::text, status, actor, actor_role::text, principal,"
      "       to_workspace_id, at, prev_hash, hash"

@@ -27,9 +27,12 @@ SELECT a, true, 1, 'approval_gate_approver', NULL, interval '1 day', interval '1
   FROM unnest(ARRAY['delete_workspace', 'deprovision_workspace', 'secret_write', 'org_token_mint']) AS a;
 
 -- The audit outbox: every transition's event, queued in the caller's transaction, until sealing
--- appends it to its workspace's chain in approval_gate_events and takes it off here.
+-- appends it to its workspace's chain in approval_gate_events and takes it off here. Sealing follows
+-- the id: an event that depends on another (a vote on a request) is made after that one committed,
+-- so it always draws a larger number, whichever backend makes it.
+CREATE SEQUENCE @extschema@.approval_gate_event_queue_id_seq;
 CREATE TABLE @extschema@.approval_gate_event_queue (
-    id              uuid        PRIMARY KEY,   -- version 7: sealing follows it
+    id              bigint      PRIMARY KEY DEFAULT nextval('@extschema@.approval_gate_event_queue_id_seq'),
     workspace_id    uuid        NOT NULL,
     request_id      uuid,
     action          text        NOT NULL,
@@ -42,4 +45,5 @@ CREATE TABLE @extschema@.approval_gate_event_queue (
     at              timestamptz NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue_id_seq', '');
 

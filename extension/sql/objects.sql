@@ -276,6 +276,7 @@ REVOKE ALL ON @extschema@.approval_gate_policies, @extschema@.approval_gate_buil
               @extschema@.approval_gate_votes, @extschema@.approval_gate_events,
               @extschema@.approval_gate_event_queue, @extschema@.approval_gate_event_heads,
               @extschema@.approval_gate_event_prunes, @extschema@.approval_gate_protected FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.approval_gate_event_queue_id_seq FROM PUBLIC;
 REVOKE ALL ON @extschema@.approval_gate_visible_requests, @extschema@.approval_gate_visible_votes,
               @extschema@.approval_gate_visible_events, @extschema@.approval_gate_pending,
               @extschema@.approval_gate_protected_tables FROM PUBLIC;
@@ -321,6 +322,7 @@ BEGIN
             ' @extschema@.approval_gate_requests, @extschema@.approval_gate_votes, @extschema@.approval_gate_events,'
             ' @extschema@.approval_gate_event_queue, @extschema@.approval_gate_event_heads,'
             ' @extschema@.approval_gate_event_prunes, @extschema@.approval_gate_protected TO %I', owner);
+        EXECUTE pg_catalog.format('GRANT SELECT ON SEQUENCE @extschema@.approval_gate_event_queue_id_seq TO %I', owner);
     END IF;
 END
 $dump$;

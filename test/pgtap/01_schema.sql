@@ -84,7 +84,7 @@ SELECT col_type_is(:'ext_schema', 'approval_gate_events', c, t, 'approval_gate_e
                ('to_workspace_id', 'uuid'), ('at', 'timestamp with time zone'), ('prev_hash', 'text'),
                ('hash', 'text'), ('principal', 'text')) AS v(c, t);
 SELECT col_type_is(:'ext_schema', 'approval_gate_event_queue', c, t, 'approval_gate_event_queue.' || c || ' is ' || t)
-  FROM (VALUES ('id', 'uuid'), ('workspace_id', 'uuid'), ('request_id', 'uuid'), ('action', 'text'),
+  FROM (VALUES ('id', 'bigint'), ('workspace_id', 'uuid'), ('request_id', 'uuid'), ('action', 'text'),
                ('event', 'approval_gate_event_kind'), ('status', 'text'), ('actor', 'text'), ('actor_role', 'name'),
                ('principal', 'text'), ('to_workspace_id', 'uuid'), ('at', 'timestamp with time zone')) AS v(c, t);
 SELECT col_not_null(:'ext_schema', 'approval_gate_event_queue', 'principal',

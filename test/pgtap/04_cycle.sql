@@ -21,7 +21,7 @@ CREATE ROLE dave LOGIN;                             -- approves nothing
 
 -- Every event made so far, sealed into a chain or still queued for sealing, in the order made.
 CREATE TEMP VIEW cycle_events AS
-SELECT request_id, event, status, actor, actor_role, principal, to_workspace_id, 0 AS queued, seq, NULL::uuid AS id
+SELECT request_id, event, status, actor, actor_role, principal, to_workspace_id, 0 AS queued, seq, NULL::bigint AS id
   FROM approval_gate_events
 UNION ALL
 SELECT request_id, event, status, actor, actor_role, principal, to_workspace_id, 1, NULL, id
