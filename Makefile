@@ -26,6 +26,12 @@ include $(PGXS)
 # Debian's PGXS also emits LLVM bitcode with clang, without PG_CXXFLAGS.
 COMPILE.cxx.bc += $(PG_CXXFLAGS)
 
+# Out of tree (VPATH, as pg_buildext's `dh --with pgxs` builds in build-<version>/), the objects go to
+# src/ under the build directory, which nothing else creates.
+ifdef VPATH
+$(shell mkdir -p src)
+endif
+
 # PGXS does not track header dependencies; every object depends on every header.
 $(OBJS) $(OBJS:.o=.bc): $(wildcard $(srcdir)/src/*.hpp)
 

@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 make -s -j2
 if [ "$(id -u)" -eq 0 ]; then make -s install; else sudo make -s install; fi
-pg_virtualenv -t -v 15 -p "$(./scripts/free-port.sh)" psql -X -f examples/walkthrough.sql
+PGPORT="$(./scripts/free-port.sh)" pg_virtualenv -t -v 15 psql -X -f examples/walkthrough.sql

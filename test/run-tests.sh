@@ -19,7 +19,7 @@ if [ "$(id -u)" -eq 0 ]; then make -s install; else sudo make -s install; fi
 echo "== pg_regress, isolation, pgTAP"
 # pg_virtualenv creates and drops the cluster (as root it runs the server as postgres); -t keeps
 # it in a private directory so concurrent runs do not collide.
-pg_virtualenv -t -v 15 -p "$(./scripts/free-port.sh)" bash -c '
+PGPORT="$(./scripts/free-port.sh)" pg_virtualenv -t -v 15 bash -c '
     set -euo pipefail
     status=0
     make -s installcheck || { cat regression.diffs output_iso/regression.diffs 2>/dev/null | head -300; status=1; }
