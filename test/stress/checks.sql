@@ -10,6 +10,13 @@ DECLARE
     idx regclass;
     bad text;
 BEGIN
+    -- 0. Events committed but not sealed yet (a crash may have come between) are sealed now, and
+    --    nothing is left behind; the checks below read the sealed chains.
+    a := approval_gate_seal_events();
+    SELECT count(*) INTO b FROM approval_gate_event_queue;
+    check_name := 'queue_sealed'; ok := b = 0;
+    detail := format('%s events sealed now, %s left in the queue', a, b); RETURN NEXT;
+
     -- 1. No request consumed twice: at most one 'consumed' event per request.
     SELECT count(*), count(*) FILTER (WHERE k > 1) INTO a, b
       FROM (SELECT request_id, count(*) AS k FROM approval_gate_events WHERE event = 'consumed'
@@ -42,10 +49,10 @@ BEGIN
     detail := format('%s approved outcomes, %s distinct ids, %s consumed rows, %s ids in one set only', a, b, c, d);
     RETURN NEXT;
 
-    -- 4. At most one pending row per (workspace, action, hash).
+    -- 4. At most one pending row per (workspace, action, hash, principal).
     SELECT count(*), count(*) FILTER (WHERE k > 1) INTO a, b
       FROM (SELECT count(*) AS k FROM approval_gate_requests WHERE status = 'pending'
-             GROUP BY workspace_id, action, request_hash) s;
+             GROUP BY workspace_id, action, request_hash, requested_by) s;
     check_name := 'one_pending_per_key'; ok := b = 0;
     detail := format('%s keys with a pending row, %s with more than one', a, b); RETURN NEXT;
 

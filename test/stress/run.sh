@@ -75,7 +75,7 @@ start_server
 "${PSQL[@]}" -f "$HERE/checks.sql" >/dev/null || die "checks.sql failed"
 
 # The workload: script@weight. Every script but the last commits one logged outcome (or more).
-SCRIPTS=(require@6 consume@3 approve_alice@4 approve_bob@2 deny@1 withdraw@1 expire@1 rollback@1)
+SCRIPTS=(require@6 consume@3 approve_alice@4 approve_bob@2 deny@1 withdraw@1 expire@1 seal@1 rollback@1)
 ROLLBACK_SCRIPT=$(( ${#SCRIPTS[@]} - 1 ))
 PGBENCH_ARGS=(-n -M prepared -c "$CLIENTS" -j "$JOBS" -h "$WORK" -p "$PORT" -U postgres)
 for s in "${SCRIPTS[@]}"; do PGBENCH_ARGS+=(-f "$HERE/pgbench/${s%@*}.sql@${s#*@}"); done
