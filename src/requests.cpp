@@ -68,10 +68,11 @@ LiveRows read_live(const GateKey &key)
     return live;
 }
 
-// Takes the approval unless another transaction holds it; false when it is gone or held.
-bool consume_one(const pg_uuid_t &id, const Identity &who)
+// Takes the approval unless another transaction holds it; false when it is gone or held. entry names
+// the function the caller called, for the read-only refusal.
+bool consume_one(const pg_uuid_t &id, const Identity &who, const char *entry)
 {
-    require_writable("approval_gate_consume");
+    require_writable(entry);
     if (run(Stmt::ConsumeApproved, {p_uuid(id), p_timestamptz(statement_time()), p_text(who.login),
                                     p_name(who.role_name), p_text(who.principal), p_timestamptz(event_time())}) == 0)
         return false;
@@ -79,10 +80,11 @@ bool consume_one(const pg_uuid_t &id, const Identity &who)
     return true;
 }
 
-std::optional<pg_uuid_t> consume_first(const LiveRows &live, const rules::LiveView &view, const Identity &who)
+std::optional<pg_uuid_t> consume_first(const LiveRows &live, const rules::LiveView &view, const Identity &who,
+                                       const char *entry)
 {
     for (std::size_t i : view.consumable)
-        if (consume_one(live.ids[i], who))
+        if (consume_one(live.ids[i], who, entry))
             return live.ids[i];
     return std::nullopt;
 }
@@ -206,7 +208,7 @@ Decision require(const GateKey &key, const std::optional<std::string> &reason, c
     TimestampTz now = statement_time();
     LiveRows live = read_live(key);
     rules::LiveView view = rules::classify_live(live.requests, now, who.principal, policy.consumable_by_any);
-    if (std::optional<pg_uuid_t> consumed = consume_first(live, view, who))
+    if (std::optional<pg_uuid_t> consumed = consume_first(live, view, who, "approval_gate_require"))
         return {Outcome::Approved, consumed};
 
     for (int attempt = 0; attempt < max_insert_attempts; attempt++) {
@@ -235,7 +237,7 @@ std::optional<pg_uuid_t> consume(const GateKey &key, const Policy &policy, const
     LiveRows live = read_live(key);
     rules::LiveView view =
         rules::classify_live(live.requests, statement_time(), who.principal, policy.consumable_by_any);
-    return consume_first(live, view, who);
+    return consume_first(live, view, who, "approval_gate_consume");
 }
 
 std::string decide(const pg_uuid_t &request_id, const std::optional<std::string> &note, bool approve,
