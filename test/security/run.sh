@@ -87,9 +87,13 @@ done < <(sed -n 's/^test \([a-z0-9_]*\) *\.\.\. \([a-zA-Z]*\).*/\1 \2/p' "$WORK/
 # Scenarios: each prints lines "PASS|FAIL name detail".
 for scenario in "$HERE"/scenarios/*.sh; do
     while IFS= read -r line; do
-        case "$line" in
-            PASS\ *) set -- $line; report "$2" t "${line#PASS $2 }" ;;
-            FAIL\ *) set -- $line; report "$2" f "${line#FAIL $2 }" ;;
+        verdict=${line%% *}
+        rest=${line#* }
+        name=${rest%% *}
+        detail=${rest#"$name"}
+        case "$verdict" in
+            PASS) report "$name" t "${detail# }" ;;
+            FAIL) report "$name" f "${detail# }" ;;
             *) echo "      $line" ;;
         esac
     done < <(bash "$scenario" 2>&1)
