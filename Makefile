@@ -13,7 +13,10 @@ DOCS = doc/approval_gate.md
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src -DAG_EXTVERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = -lcrypto -lstdc++
+# -Bsymbolic: the library's calls to its own functions bind to itself. PostgreSQL loads libraries
+# RTLD_GLOBAL, so in a backend that still has the 1.0 library loaded (ALTER EXTENSION UPDATE run there)
+# they would otherwise bind to 1.0's functions of the same names.
+SHLIB_LINK = -lcrypto -lstdc++ -Wl,-Bsymbolic
 
 REGRESS = $(patsubst $(srcdir)/sql/%.sql,%,$(sort $(wildcard $(srcdir)/sql/*.sql)))
 REGRESS_OPTS = --load-extension=approval_gate
