@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 make -s -j2
 if [ "$(id -u)" -eq 0 ]; then make -s install; else sudo make -s install; fi
-PGPORT="$(./scripts/free-port.sh)" pg_virtualenv -t -v 15 psql -X -f examples/walkthrough.sql
+PGPORT="$(./scripts/free-port.sh)" pg_virtualenv -t -v 15 -o shared_preload_libraries=approval_gate psql -X -f examples/walkthrough.sql

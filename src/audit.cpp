@@ -4,6 +4,7 @@
 #include "encoding.hpp"
 #include "ids.hpp"
 #include "jcs.hpp"
+#include "sealer.hpp"
 #include "settings.hpp"
 #include "sha256.hpp"
 #include "statements.hpp"
@@ -156,7 +157,11 @@ struct PruningWindow {
 
 } // namespace
 
-void events_queued() { notify_wake_up(); }
+void events_queued()
+{
+    if (!sealer_takes_events())
+        notify_wake_up();
+}
 
 int64 seal_events(int64 max_events)
 {

@@ -19,6 +19,7 @@ namespace {
 
 char *actor_value = nullptr;
 int max_context_bytes_value = 65536;
+int sealer_idle_timeout_value = 2000;
 char *audit_key_file_value = nullptr;
 char *legacy_audit_key_value = nullptr;
 bool legacy_key_configured = false;
@@ -121,9 +122,18 @@ void define_settings()
                                    "readable by group or others.",
                                    &audit_key_file_value, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr,
                                    nullptr);
+    if (!exists_as_real_setting("approval_gate.sealer_idle_timeout"))
+        DefineCustomIntVariable("approval_gate.sealer_idle_timeout",
+                                "How long a database's sealer worker waits for new events before it exits.",
+                                "A connected worker holds off DROP DATABASE, which waits 5 s for other sessions "
+                                "to leave, so keep it below that.",
+                                &sealer_idle_timeout_value, 2000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
+                                nullptr, nullptr, nullptr);
     if (!defined_by_another_copy)
         MarkGUCPrefixReserved("approval_gate");
 }
+
+int sealer_idle_timeout_ms() { return sealer_idle_timeout_value; }
 
 std::string actor_setting()
 {

@@ -14,6 +14,7 @@ void define_settings();
 // (identity.hpp decides that).
 std::string actor_setting();
 int max_context_bytes();
+int sealer_idle_timeout_ms();
 
 // The audit chain's HMAC key, read from the file named by approval_gate.audit_key_file; empty means
 // plain SHA-256. Raises when the key cannot be read, or was configured through the old

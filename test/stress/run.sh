@@ -68,6 +68,7 @@ max_connections = $((CLIENTS + 20))
 log_min_messages = warning
 log_min_error_statement = panic
 restart_after_crash = off
+shared_preload_libraries = 'approval_gate'
 CONF
 start_server
 "$PGBIN/createdb" -h "$WORK" -p "$PORT" -U postgres "$DB" || die "createdb failed"

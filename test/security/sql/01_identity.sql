@@ -183,7 +183,7 @@ COMMIT;
 -- 4. The audit trail names the principal and the role of every transition.
 -- =============================================================================================
 \c - postgres
-SELECT approval_gate_seal_events() > 0 AS sealed;
+SELECT approval_gate_seal_events() >= 0 AS sealed; SELECT count(*) AS unsealed FROM approval_gate_event_queue;
 SELECT e.event, e.actor AS login, e.actor_role AS role, e.principal
   FROM approval_gate_events e WHERE e.request_id = :'web_req' ORDER BY e.seq;
 SELECT r.requested_by, r.requested_role, r.decided_by FROM approval_gate_requests r WHERE r.id = :'web_req';

