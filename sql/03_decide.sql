@@ -322,7 +322,7 @@ SELECT workspace_id, parent_id FROM approval_gate_workspaces WHERE workspace_id:
 -- Read as superuser: what an approver sees is narrowed to the workspaces it may decide.
 SELECT workspace_id, action, context, requested_by, required_approvals, approvals, voters, escalated_to
 FROM approval_gate_pending WHERE workspace_id::text LIKE '03000000-%' ORDER BY workspace_id, action, context::text;
-SELECT approval_gate_seal_events() > 0 AS sealed;
+SELECT approval_gate_seal_events() >= 0 AS sealed; SELECT count(*) AS unsealed FROM approval_gate_event_queue;
 SET SESSION AUTHORIZATION regress_alice;
 SELECT * FROM approval_gate_verify_events();
 RESET SESSION AUTHORIZATION;

@@ -310,7 +310,7 @@ SELECT try(format('SELECT approval_gate_approve(%L)', :'x_id')) AS approve_swept
 RESET SESSION AUTHORIZATION;
 SELECT status FROM approval_gate_requests WHERE id = :'x_id';
 
-SELECT approval_gate_seal_events() > 0 AS sealed;
+SELECT approval_gate_seal_events() >= 0 AS sealed; SELECT count(*) AS unsealed FROM approval_gate_event_queue;
 SELECT * FROM approval_gate_verify_events();
 
 -- Clean up.

@@ -39,10 +39,13 @@ bool check_actor(char **newval, void **, GucSource)
     return true;
 }
 
-bool check_legacy_audit_key(char **newval, void **, GucSource)
+bool check_legacy_audit_key(char **newval, void **, GucSource source)
 {
     if (*newval && (*newval)[0] != '\0') {
-        legacy_key_configured = true;
+        // A key kept in the configuration (file, ALTER SYSTEM/DATABASE/ROLE) stops sealing until it is
+        // removed; a refused SET in a session stored nothing and stops nothing.
+        if (source <= PGC_S_DATABASE_USER)
+            legacy_key_configured = true;
         GUC_check_errmsg("approval_gate.audit_key is no longer read");
         GUC_check_errdetail("Any login can read it with SHOW until the library is loaded in its session.");
         GUC_check_errhint("Put the key in a file readable only by the server and name it in "

@@ -25,12 +25,11 @@ record() {
     local suite=$1 passed=$2 failed=$3 log=$4
     TOTAL_PASSED=$((TOTAL_PASSED + passed))
     TOTAL_FAILED=$((TOTAL_FAILED + failed))
-    TABLE+=("$(printf '%-10s %5d passed %5d failed' "$suite" "$passed" "$failed")")
-    printf '== %-10s %d passed, %d failed   (log: %s)\n' "$suite" "$passed" "$failed" "${log#"$ROOT"/}"
+    TABLE+=("$(printf '%-16s %5d passed %5d failed' "$suite" "$passed" "$failed")")
+    printf '== %-16s %d passed, %d failed   (log: %s)\n' "$suite" "$passed" "$failed" "${log#"$ROOT"/}"
     if [ "$failed" -gt 0 ]; then
         grep -E '^(FAIL|not ok|#   Failed)|FAILED|failed \(' "$log" | head -40
-        [ -f "$ROOT/regression.diffs" ] && [ "$suite" = regress ] && head -80 "$ROOT/regression.diffs"
-        [ -f "$ROOT/output_iso/regression.diffs" ] && [ "$suite" = isolation ] && head -80 "$ROOT/output_iso/regression.diffs"
+        [ -f "$LOGS/$suite.diffs" ] && head -80 "$LOGS/$suite.diffs"
         tail -15 "$log"
     fi
 }
@@ -84,22 +83,32 @@ if wanted build; then
     fi
 fi
 
-# pg_regress and the isolation specs run on a throwaway cluster without shared_preload_libraries:
-# transitions notify in their own transactions and events stay queued until approval_gate_seal_events(),
-# which their expected output shows deterministically. pgTAP and the clients run on one with the
-# preload, as installed: the sealer worker seals and notifies. pg_virtualenv takes its port from PGPORT
-# (its -p option names a package, not a port).
+# pg_regress and the isolation specs run twice: on a throwaway cluster without shared_preload_libraries
+# (transitions notify in their own transactions, events wait for approval_gate_seal_events()), and on
+# one with it, as installed (the sealer worker seals and notifies), with the same expected output.
+# pgTAP and the clients run on the second. pg_virtualenv takes its port from PGPORT (its -p option
+# names a package, not a port).
 if wanted regress || wanted isolation; then
-    rm -rf results output_iso regression.diffs regression.out
+    rm -rf results output_iso regression.diffs regression.out "$LOGS"/*.diffs
     PGPORT=$(./scripts/free-port.sh) pg_virtualenv -t -v 15 bash -c '
         logs=$1; suites=$2
-        case " $suites " in *" regress "*) make -s installcheck ISOLATION= >"$logs/regress.log" 2>&1 ;; esac
-        case " $suites " in *" isolation "*) make -s installcheck REGRESS= >"$logs/isolation.log" 2>&1 ;; esac
+        case " $suites " in *" regress "*)
+            make -s installcheck ISOLATION= >"$logs/regress.log" 2>&1
+            cp regression.diffs "$logs/regress.diffs" 2>/dev/null ;; esac
+        case " $suites " in *" isolation "*)
+            make -s installcheck REGRESS= >"$logs/isolation.log" 2>&1
+            cp output_iso/regression.diffs "$logs/isolation.diffs" 2>/dev/null ;; esac
         true' _ "$LOGS" "$SUITES" >"$LOGS/virtualenv.log" 2>&1
 fi
-if wanted pgtap || wanted clients; then
+if wanted regress || wanted isolation || wanted pgtap || wanted clients; then
     PGPORT=$(./scripts/free-port.sh) pg_virtualenv -t -v 15 -o shared_preload_libraries=approval_gate bash -c '
         logs=$1; suites=$2
+        case " $suites " in *" regress "*)
+            make -s installcheck ISOLATION= >"$logs/regress-preload.log" 2>&1
+            cp regression.diffs "$logs/regress+sealer.diffs" 2>/dev/null ;; esac
+        case " $suites " in *" isolation "*)
+            make -s installcheck REGRESS= >"$logs/isolation-preload.log" 2>&1
+            cp output_iso/regression.diffs "$logs/isolation+sealer.diffs" 2>/dev/null ;; esac
         case " $suites " in *" pgtap "*)
             createdb approval_gate_tap &&
             psql -X -q -d approval_gate_tap -c "CREATE EXTENSION pgtap; CREATE EXTENSION approval_gate;" &&
@@ -115,6 +124,11 @@ if wanted isolation; then
     log=$LOGS/isolation.log
     record isolation "$(grep -c '^test .* \.\.\. ok' "$log")" "$(grep -c '^test .* \.\.\. FAILED' "$log")" "$log"
 fi
+for suite in regress isolation; do
+    wanted $suite || continue
+    log=$LOGS/$suite-preload.log
+    record $suite+sealer "$(grep -c '^test .* \.\.\. ok' "$log")" "$(grep -c '^test .* \.\.\. FAILED' "$log")" "$log"
+done
 if wanted pgtap; then
     log=$LOGS/pgtap.log
     total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$log")
