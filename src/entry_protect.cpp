@@ -2,6 +2,7 @@
 #include "args.hpp"
 #include "audit.hpp"
 #include "encoding.hpp"
+#include "gated_roles.hpp"
 #include "installation.hpp"
 #include "protect.hpp"
 

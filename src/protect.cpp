@@ -507,22 +507,4 @@ void check_protected_change(TriggerData *trigger)
              ", " + sql_literal(from_utf8(context)) + ") and wait for a human to approve it");
 }
 
-bool current_role_gated(ArrayType *role_names)
-{
-    Datum *elements;
-    bool *nulls;
-    int count;
-    guarded(deconstruct_array, role_names, static_cast<Oid>(NAMEOID), static_cast<int>(NAMEDATALEN), false,
-            TYPALIGN_CHAR, &elements, &nulls, &count);
-    Oid role = GetUserId();  // unguarded: reads a variable
-    for (int i = 0; i < count; i++) {
-        if (nulls[i])
-            continue;
-        Oid gated = guarded(get_role_oid, static_cast<const char *>(NameStr(*DatumGetName(elements[i]))), true);
-        if (!OidIsValid(gated) || guarded(is_member_of_role_nosuper, role, gated))
-            return true;
-    }
-    return false;
-}
-
 } // namespace approval_gate

@@ -37,8 +37,4 @@ std::string row_context(Oid target, Jsonb *row_key);
 // consumed, and 39P01 when the trigger fires where no protection of this table asked for it.
 void check_protected_change(TriggerData *trigger);
 
-// The WHEN condition of the row trigger: whether the current role is one of the gated roles (or one of
-// them no longer exists, so that the trigger runs and refuses).
-bool current_role_gated(ArrayType *role_names);
-
 } // namespace approval_gate
