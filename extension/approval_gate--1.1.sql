@@ -203,7 +203,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queu
 
 -- approval_gate_approver: its members decide requests whose policy names it (the default).
 -- approval_gate_proxy: sessions whose login is a member act for approval_gate.actor (a connection pool,
--- an authenticator); see the README's trust model.
+-- an authenticator); see doc/approval_gate.md, Trust model.
 DO $roles$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'approval_gate_approver') THEN
@@ -216,7 +216,7 @@ END
 $roles$;
 
 -- None of the functions is SECURITY DEFINER: each decides the caller's identity first, then runs its
--- fixed statements as the extension owner (see the README's trust model). The hot ones pin
+-- fixed statements as the extension owner (see doc/approval_gate.md, Trust model). The hot ones pin
 -- search_path in C, only around the SQL they run; the others with a SET clause.
 
 CREATE OR REPLACE FUNCTION @extschema@.approval_gate_require(

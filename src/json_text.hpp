@@ -1,4 +1,4 @@
-// Small JSON documents the extension writes itself (notification payloads, audit chain material).
+// Small JSON documents the extension writes itself (audit chain material, digests).
 // Pure C++: no PostgreSQL headers, so it can be unit-tested alone.
 #pragma once
 

@@ -503,8 +503,9 @@ void check_protected_change(TriggerData *trigger)
     fail(ERRCODE_AG_APPROVAL_REQUIRED,
          "approval required for action \"" + p.action + "\" on workspace " + uuid_text(workspace_id) + " to change " +
              table,
-         "call SELECT approval_gate_require(" + sql_literal(uuid_text(workspace_id)) + ", " + sql_literal(p.action) +
-             ", " + sql_literal(from_utf8(context)) + ") and wait for a human to approve it");
+         "call SELECT " + installation().schema + ".approval_gate_require(" + sql_literal(uuid_text(workspace_id)) +
+             ", " + sql_literal(p.action) + ", " + sql_literal(from_utf8(context)) +
+             ") and wait for a human to approve it");
 }
 
 } // namespace approval_gate

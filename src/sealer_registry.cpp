@@ -15,6 +15,7 @@ extern "C" {
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 }
 
@@ -182,6 +183,23 @@ void at_transaction_end(XactEvent event, void *)
         SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }
 
+// The server preloads approval_gate, yet this copy of the library has no registry: the file was
+// replaced on disk after the server started, and this process loaded the new one. Said once a process.
+void warn_if_library_replaced()
+{
+    static bool warned = false;
+    const char *preloaded = GetConfigOption("shared_preload_libraries", true, false);
+    if (warned || preloaded == nullptr || strstr(preloaded, "approval_gate") == nullptr)
+        return;
+    warned = true;
+    ereport(WARNING,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("approval_gate's library was replaced after the server started, so its sealer is not running"),
+             errdetail("Transitions notify in their own transactions and their events wait for "
+                       "approval_gate_seal_events()."),
+             errhint("Restart the server to load the new library.")));
+}
+
 } // namespace
 
 void sealer_preload()
@@ -196,7 +214,11 @@ void sealer_register_callbacks() { RegisterXactCallback(at_transaction_end, null
 
 bool sealer_takes_events()
 {
-    if (registry == nullptr || notifying_itself)
+    if (registry == nullptr) {
+        guarded(warn_if_library_replaced);
+        return false;
+    }
+    if (notifying_itself)
         return false;
     if (counted_slot >= 0)
         return true;
@@ -222,6 +244,10 @@ SealerSlot *ticket_slot(const SealerTicket &ticket)
 
 bool sealer_publish(const SealerTicket &ticket)
 {
+    if (registry == nullptr) {
+        guarded(warn_if_library_replaced);
+        return false;
+    }
     LWLockAcquire(registry->lock, LW_EXCLUSIVE);
     SealerSlot *slot = ticket_slot(ticket);
     if (slot)

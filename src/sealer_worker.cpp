@@ -115,24 +115,35 @@ void approval_gate_sealer_main(Datum database)
     SetConfigOption("application_name", "approval_gate sealer", PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
     if (!sealer_publish(ticket))
-        proc_exit(0);
+        proc_exit(0);  // the slot went to another registration, or this copy of the library has no registry
 
+    // A failing pass (a misconfigured audit key, say) is retried every retry_ms while transitions
+    // keep coming, and does not keep an idle worker from retiring.
     TimestampTz retry_at = 0;
+    TimestampTz last_wake = GetCurrentTimestamp();
     for (;;) {
         ResetLatch(MyLatch);
         process_interrupts();
-        Pass pass = Pass::drained;
         if (GetCurrentTimestamp() >= retry_at) {
-            pass = seal_pass();
+            Pass pass = seal_pass();
             if (pass == Pass::extension_gone)
                 proc_exit(0);
             if (pass == Pass::more)
                 continue;
             retry_at = pass == Pass::failed ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_ms) : 0;
         }
-        long timeout = retry_at ? retry_ms : sealer_idle_timeout_ms();
+        TimestampTz now = GetCurrentTimestamp();
+        TimestampTz wake_at = TimestampTzPlusMilliseconds(last_wake, sealer_idle_timeout_ms());
+        if (retry_at && retry_at < wake_at)
+            wake_at = retry_at;
+        long timeout = Max(TimestampDifferenceMilliseconds(now, wake_at), 1L);
         int events = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout, PG_WAIT_EXTENSION);
-        if ((events & WL_LATCH_SET) == 0 && retry_at == 0 && sealer_retire(ticket)) {
+        if (events & WL_LATCH_SET) {
+            last_wake = GetCurrentTimestamp();
+            continue;
+        }
+        bool idle = TimestampDifferenceExceeds(last_wake, GetCurrentTimestamp(), sealer_idle_timeout_ms());
+        if (idle && sealer_retire(ticket)) {
             // A transaction that committed after the last pass may have found the latch unwatched.
             process_interrupts();
             seal_pass();

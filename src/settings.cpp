@@ -66,16 +66,18 @@ struct KeyFile {
     bool ok;
     bool too_open;
     char error[256];
+    bool too_long;
     char key[1024];
     int length;
 };
 
-// C-style: guarded as one unit. Reads at most sizeof key bytes, like a server-side SSL key.
+// C-style: guarded as one unit. A key longer than the buffer is refused, never cut.
 void read_key_file(const char *path, KeyFile *out)
 {
     struct stat st;
     out->ok = false;
     out->too_open = false;
+    out->too_long = false;
     if (stat(path, &st) != 0) {
         snprintf(out->error, sizeof out->error, "%m");
         return;
@@ -90,6 +92,7 @@ void read_key_file(const char *path, KeyFile *out)
         return;
     }
     size_t n = fread(out->key, 1, sizeof out->key, file);
+    out->too_long = n == sizeof out->key && fgetc(file) != EOF;
     FreeFile(file);
     while (n > 0 && (out->key[n - 1] == '\n' || out->key[n - 1] == '\r'))
         n--;
@@ -169,6 +172,11 @@ std::string audit_key()
     if (!file.ok)
         fail(ERRCODE_CONFIG_FILE_ERROR,
              std::string("could not read audit key file \"") + audit_key_file_value + "\": " + file.error);
+    if (file.too_long)
+        fail(ERRCODE_CONFIG_FILE_ERROR,
+             std::string("audit key file \"") + audit_key_file_value + "\" is longer than " +
+                 std::to_string(sizeof file.key) + " bytes",
+             "use a key of 32 to 64 random bytes");
     if (file.length == 0)
         fail(ERRCODE_CONFIG_FILE_ERROR, std::string("audit key file \"") + audit_key_file_value + "\" is empty");
     return std::string(file.key, static_cast<size_t>(file.length));

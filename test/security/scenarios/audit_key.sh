@@ -19,8 +19,7 @@ EOF2
 W=0a000000-0000-4000-8000-000000000001
 kq -U k_agent -d postgres -c "SELECT approval_gate_require('$W', 'delete_workspace', '{\"k\":1}')" >/dev/null
 # Sealed by the sealer worker or by this call, whichever comes first: the queue is empty after it.
-check keyed_sealed "$(kq -U postgres -d postgres -c "SELECT approval_gate_seal_events() >= 0" -c "SELECT count(*) FROM approval_gate_event_queue")" "t
-0"
+check keyed_sealed "$(kq -U postgres -d postgres -c "SELECT approval_gate_seal_events() >= 0" -c "SELECT count(*) FROM approval_gate_event_queue" | tr '\n' ' ')" "t 0 "
 check keyed_chain_verifies "$(kq -U postgres -d postgres -c "SELECT count(*) FROM approval_gate_verify_events()")" 0
 # The link is an HMAC under the file's key: plain SHA-256 of the same material does not match it.
 sha_match=$(kq -U postgres -d postgres -c "SELECT e.hash = encode(sha256(convert_to(approval_gate_canonical_json(jsonb_build_object(
@@ -40,6 +39,10 @@ check keyed_right_key_verifies "$(kq -U postgres -d postgres -c "SELECT count(*)
 as_pg chmod 644 "$K/ag_audit.key"
 check_error keyed_open_key_file_refused F0000 kq -U postgres -d postgres -v ON_ERROR_STOP=1 -c "SELECT approval_gate_seal_events()"
 as_pg chmod 600 "$K/ag_audit.key"
+# A key longer than the 1024 bytes read is refused, not cut to them.
+head -c 2000 /dev/zero | tr '\0' k | as_pg tee "$K/ag_audit.key" >/dev/null
+check_error keyed_long_key_file_refused F0000 kq -U postgres -d postgres -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM approval_gate_verify_events()"
+echo "$saved_key" | as_pg tee "$K/ag_audit.key" >/dev/null
 # What a login can see, in a backend where the library was never loaded: the file's name at most,
 # never the key; the file itself it cannot read.
 key=$(as_pg cat "$K/ag_audit.key")
@@ -52,4 +55,10 @@ as_pg "$PGBIN/pg_ctl" -D "$K" -l "$WORK/keyed.log" -w restart >/dev/null
 kq -U k_agent -d postgres -c "SELECT approval_gate_require('$W', 'delete_workspace', '{\"k\":2}')" >/dev/null
 check_error keyed_old_setting_refused F0000 kq -U postgres -d postgres -v ON_ERROR_STOP=1 -c "SELECT approval_gate_seal_events()"
 check keyed_old_setting_leaves_queue "$(kq -U postgres -d postgres -c "SELECT count(*) FROM approval_gate_event_queue")" 1
+# Its sealer worker fails the same way, logs it, and still retires once idle (it would otherwise hold
+# off DROP DATABASE for as long as the key stays wrong).
+sealers() { kq -U postgres -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'approval_gate sealer'"; }
+for _ in $(seq 200); do [ "$(sealers)" = 0 ] && break; sleep 0.1; done
+check keyed_failing_sealer_retires "$(sealers)" 0
+check keyed_failing_sealer_logged "$(grep -c 'approval_gate.audit_key is set, and is no longer read' "$WORK/keyed.log" | awk '{print ($1 > 0)}')" 1
 as_pg "$PGBIN/pg_ctl" -D "$K" -m fast stop >/dev/null

@@ -205,3 +205,17 @@ if few_port:
     check("fallback_events_queued", one(b, "SELECT count(*) FROM approval_gate_event_queue"), 1)
     check("fallback_manual_seal", one(b, "SELECT approval_gate_seal_events()"), 1)
 PY
+
+# 8. The library replaced on disk while the server runs (a package upgrade before the restart): new
+#    backends load the new file, which cannot reach the running server's sealer registry. They say so
+#    once, and fall back to notifying themselves; a restart brings the sealer back.
+if [ -n "${FEW_PORT:-}" ]; then
+    lib=$(pg_config --pkglibdir)/approval_gate-1.1.so
+    cp -p "$lib" "$lib.new" && mv -f "$lib.new" "$lib"
+    fq() { "$PGBIN/psql" -X -A -t -q -h "$WORK" -p "$FEW_PORT" -U postgres -d few_b "$@"; }
+    said=$(fq -c "SELECT approval_gate_require('0c000000-0000-4000-8000-000000000002', 'delete_workspace', '{}')" 2>&1 >/dev/null)
+    check replaced_library_warns "$(grep -c "replaced after the server started" <<<"$said")" 1
+    as_pg "$PGBIN/pg_ctl" -D "$WORK/few" -l "$WORK/few.log" -w restart >/dev/null
+    said=$(fq -c "SELECT approval_gate_require('0c000000-0000-4000-8000-000000000003', 'delete_workspace', '{}')" 2>&1 >/dev/null)
+    check replaced_library_restart_quiet "$said" ""
+fi
