@@ -330,6 +330,22 @@ SELECT event, count(*) FROM approval_gate_events WHERE workspace_id::text LIKE '
 -- Each workspace's chain counts from 1 without gaps.
 SELECT workspace_id, min(seq), max(seq), count(*) FROM approval_gate_events WHERE workspace_id::text LIKE '03000000-%' GROUP BY workspace_id ORDER BY workspace_id;
 
+-- A request whose action lost every policy after it was made can no longer be decided by anyone
+-- (the views show it to no approver), nor be consumed: the action is not gated any more.
+SELECT approval_gate_set_policy('dropped_op');
+SET SESSION AUTHORIZATION regress_agent;
+SELECT outcome, request_id AS dropped_id FROM approval_gate_require('03000000-0000-0000-0000-000000000001', 'dropped_op') \gset
+SELECT :'outcome' AS outcome;
+RESET SESSION AUTHORIZATION;
+SELECT approval_gate_drop_policy('dropped_op');
+SET SESSION AUTHORIZATION regress_alice;
+SELECT count(*) AS alice_sees FROM approval_gate_pending WHERE id = :'dropped_id';
+SELECT replace(sql_error($$SELECT approval_gate_approve('$$ || :'dropped_id' || $$')$$), :'dropped_id', '<id>')
+       AS approve_without_policy;
+SELECT replace(sql_error($$SELECT approval_gate_deny('$$ || :'dropped_id' || $$')$$), :'dropped_id', '<id>')
+       AS deny_without_policy;
+RESET SESSION AUTHORIZATION;
+
 -- Clean up.
 SELECT approval_gate_drop_policy('delete_workspace', '03000000-0000-0000-0000-000000000001') AS d1,
        approval_gate_drop_policy('deprovision_workspace', '03000000-0000-0000-0000-000000000001') AS d2,

@@ -174,11 +174,6 @@ void resolve(const LockedRequest &r, const char *status, const Identity &who, co
     events_queued();
 }
 
-Policy policy_or_default(const pg_uuid_t &workspace_id, const std::string &action)
-{
-    return policy_for(workspace_id, action).value_or(Policy{});
-}
-
 } // namespace
 
 const char *outcome_name(Outcome outcome)
@@ -245,10 +240,15 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
 {
     require_writable(approve ? "approval_gate_approve" : "approval_gate_deny");
     LockedRequest r = lock_request(request_id);
-    Policy policy = policy_or_default(r.workspace_id, r.action);
-    bool authorized = member_of(who.role, policy.approver_role);
-    if (!authorized && r.escalated_to)
-        authorized = member_of(who.role, policy_or_default(*r.escalated_to, r.action).approver_role);
+    // A request whose action lost its policy after it was made has no approver any more (the views show
+    // it to none), and an approval of it would gate nothing.
+    std::optional<Policy> governing = policy_for(r.workspace_id, r.action);
+    Policy policy = governing.value_or(Policy{});
+    bool authorized = governing && member_of(who.role, policy.approver_role);
+    if (!authorized && r.escalated_to) {
+        std::optional<Policy> parent = policy_for(*r.escalated_to, r.action);
+        authorized = parent && member_of(who.role, parent->approver_role);
+    }
     // Says no more than the caller gave: neither the action nor the roles that may decide it.
     if (!authorized)
         fail(ERRCODE_INSUFFICIENT_PRIVILEGE,
