@@ -264,10 +264,10 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_row_context';
 
 -- The WHEN condition of a protected table's row trigger: evaluated per row as the role running the DML.
-CREATE OR REPLACE FUNCTION @extschema@.approval_gate_current_role_gated(roles name[])
+CREATE OR REPLACE FUNCTION @extschema@.approval_gate_caller_gated(roles name[])
 RETURNS boolean
 LANGUAGE c STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'approval_gate_current_role_gated';
+AS 'MODULE_PATHNAME', 'approval_gate_caller_gated';
 
 CREATE OR REPLACE FUNCTION @extschema@.approval_gate_protect_trigger()
 RETURNS trigger
@@ -427,29 +427,34 @@ END
 $dump$;
 -- ---------------------------------------------------------------------------------------------
 -- 1.0 -> 1.1, once the 1.1 functions exist: the triggers of tables protected under 1.0 are made
--- again as 1.1 makes them, so that roles that are not gated queue no trigger event.
+-- again as approval_gate_protect() makes them in 1.1: the row trigger fires for DELETE and UPDATE
+-- whichever is protected, a statement trigger refuses statements that reach inheritance children,
+-- and with gated roles both carry the WHEN condition, so that roles that are not gated queue nothing.
 -- ---------------------------------------------------------------------------------------------
 DO $upgrade$
 DECLARE
     p record;
+    when_gated text;
 BEGIN
-    FOR p IN SELECT target, operations, gated_roles FROM @extschema@.approval_gate_protected
-              WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = target)
+    FOR p IN SELECT pr.target, pr.operations, pr.gated_roles, c.relkind
+               FROM @extschema@.approval_gate_protected pr
+               JOIN pg_catalog.pg_class c ON c.oid = pr.target
     LOOP
         IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
                     WHERE t.tgrelid = p.target AND t.tgname = 'approval_gate_protect_row') THEN
+            when_gated := CASE WHEN p.gated_roles IS NULL THEN ''
+                               ELSE pg_catalog.format('WHEN (@extschema@.approval_gate_caller_gated(%L::pg_catalog.name[]))',
+                                                      p.gated_roles) END;
             EXECUTE pg_catalog.format('DROP TRIGGER approval_gate_protect_row ON %s', p.target);
             EXECUTE pg_catalog.format(
-                'CREATE TRIGGER approval_gate_protect_row AFTER %s ON %s FOR EACH ROW %s'
-                ' EXECUTE FUNCTION @extschema@.approval_gate_protect_trigger()',
-                (SELECT pg_catalog.string_agg(op, ' OR ')
-                   FROM pg_catalog.unnest(p.operations) AS op WHERE op <> 'TRUNCATE'),
-                p.target,
-                CASE WHEN p.gated_roles IS NULL THEN ''
-                     ELSE pg_catalog.format('WHEN (@extschema@.approval_gate_current_role_gated(%L::pg_catalog.name[]))',
-                                            p.gated_roles) END);
+                'CREATE TRIGGER approval_gate_protect_row AFTER DELETE OR UPDATE ON %s FOR EACH ROW %s'
+                ' EXECUTE FUNCTION @extschema@.approval_gate_protect_trigger()', p.target, when_gated);
+            IF p.relkind = 'r' THEN
+                EXECUTE pg_catalog.format(
+                    'CREATE TRIGGER approval_gate_protect_statement BEFORE DELETE OR UPDATE ON %s FOR EACH STATEMENT %s'
+                    ' EXECUTE FUNCTION @extschema@.approval_gate_protect_trigger()', p.target, when_gated);
+            END IF;
         END IF;
     END LOOP;
 END
 $upgrade$;
-

@@ -84,15 +84,15 @@ Datum approval_gate_row_context(PG_FUNCTION_ARGS)
     });
 }
 
-PG_FUNCTION_INFO_V1(approval_gate_current_role_gated);
-Datum approval_gate_current_role_gated(PG_FUNCTION_ARGS)
+PG_FUNCTION_INFO_V1(approval_gate_caller_gated);
+Datum approval_gate_caller_gated(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
         expect_args(fcinfo, 1);
         // A NULL list gates nobody by name; the trigger is created without WHEN for "every role".
         if (PG_ARGISNULL(0))
             PG_RETURN_BOOL(false);
-        return BoolGetDatum(current_role_gated(PG_GETARG_ARRAYTYPE_P(0)));
+        return BoolGetDatum(caller_gated(PG_GETARG_ARRAYTYPE_P(0)));
     });
 }
 

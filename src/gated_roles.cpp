@@ -18,6 +18,7 @@ namespace {
 struct Answer {
     bool valid = false;
     Oid role = InvalidOid;
+    Oid login = InvalidOid;
     std::string role_names;  // the array's bytes, as the trigger's WHEN passed them
     bool gated = false;
 };
@@ -25,13 +26,13 @@ Answer last;
 
 void forget_answer(Datum, int, uint32) { last.valid = false; }
 
-bool same_question(Oid role, ArrayType *role_names)
+bool same_question(Oid role, Oid login, ArrayType *role_names)
 {
-    return last.valid && last.role == role && last.role_names.size() == VARSIZE(role_names) &&
-           memcmp(last.role_names.data(), role_names, VARSIZE(role_names)) == 0;
+    return last.valid && last.role == role && last.login == login &&
+           last.role_names.size() == VARSIZE(role_names) && memcmp(last.role_names.data(), role_names, VARSIZE(role_names)) == 0;
 }
 
-bool ask_catalogs(Oid role, ArrayType *role_names)
+bool ask_catalogs(Oid role, Oid login, ArrayType *role_names)
 {
     Datum *elements;
     bool *nulls;
@@ -42,7 +43,8 @@ bool ask_catalogs(Oid role, ArrayType *role_names)
         if (nulls[i])
             continue;
         Oid gated = guarded(get_role_oid, static_cast<const char *>(NameStr(*DatumGetName(elements[i]))), true);
-        if (!OidIsValid(gated) || guarded(is_member_of_role_nosuper, role, gated))
+        if (!OidIsValid(gated) || guarded(is_member_of_role_nosuper, role, gated) ||
+            guarded(is_member_of_role_nosuper, login, gated))
             return true;
     }
     return false;
@@ -50,14 +52,16 @@ bool ask_catalogs(Oid role, ArrayType *role_names)
 
 } // namespace
 
-bool current_role_gated(ArrayType *role_names)
+bool caller_gated(ArrayType *role_names)
 {
-    Oid role = GetUserId();  // unguarded: reads a variable
-    if (same_question(role, role_names))
+    Oid role = GetUserId();          // unguarded: reads a variable
+    Oid login = GetSessionUserId();  // unguarded: reads a variable
+    if (same_question(role, login, role_names))
         return last.gated;
-    bool gated = ask_catalogs(role, role_names);
+    bool gated = ask_catalogs(role, login, role_names);
     last.valid = false;
     last.role = role;
+    last.login = login;
     last.role_names.assign(reinterpret_cast<const char *>(role_names), VARSIZE(role_names));
     last.gated = gated;
     last.valid = true;

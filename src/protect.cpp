@@ -17,6 +17,7 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_trigger.h"
@@ -40,6 +41,7 @@ namespace approval_gate {
 namespace {
 
 const char *const row_trigger = "approval_gate_protect_row";
+const char *const statement_trigger = "approval_gate_protect_statement";
 const char *const truncate_trigger = "approval_gate_protect_truncate";
 // TRUNCATE touches every workspace at once; its approval is asked for the nil workspace.
 const pg_uuid_t whole_table_workspace{};
@@ -90,6 +92,11 @@ void primary_key_names(Oid relid, Names *out)
 
 // The table whose protection a trigger enforces: its own, or for a trigger cloned onto a partition,
 // the table of the trigger it was cloned from.
+bool has_inheritance_children(Oid relid)
+{
+    return find_inheritance_children(relid, NoLock) != NIL;
+}
+
 Oid protected_table_of_trigger(Oid trigger_oid)
 {
     Relation rel = table_open(TriggerRelationId, AccessShareLock);
@@ -218,7 +225,9 @@ bool role_exists(const std::string &name) { return OidIsValid(guarded(get_role_o
 
 // Gated roles are named; a name that no longer resolves refuses every change, whoever makes it,
 // rather than quietly gating nobody.
-bool in_gated_roles(const Protection &p, const std::string &table, Oid role)
+// The login counts as well as the role in effect: a foreign-key action runs as the referencing table's
+// owner, a SECURITY DEFINER function as its owner, yet the change is still the gated login's.
+bool in_gated_roles(const Protection &p, const std::string &table, Oid role, Oid login)
 {
     if (!p.gated_roles)
         return true;
@@ -228,7 +237,7 @@ bool in_gated_roles(const Protection &p, const std::string &table, Oid role)
             fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                  "gated role \"" + name + "\" of the protection on " + table + " no longer exists",
                  "run approval_gate_protect() again with the roles that exist now");
-        if (guarded(is_member_of_role_nosuper, role, gated))
+        if (guarded(is_member_of_role_nosuper, role, gated) || guarded(is_member_of_role_nosuper, login, gated))
             return true;
     }
     return false;
@@ -251,7 +260,7 @@ std::string context_json(const std::string &table,
 void drop_protect_triggers(Oid target)
 {
     std::string table = qualified_name(target);
-    for (const char *trigger : {row_trigger, truncate_trigger})
+    for (const char *trigger : {row_trigger, statement_trigger, truncate_trigger})
         if (OidIsValid(guarded(get_trigger_oid, target, trigger, true)))
             guarded(execute_as_caller, (std::string("DROP TRIGGER ") + trigger + " ON " + table).c_str());
 }
@@ -338,6 +347,18 @@ void protect(const ProtectRequest &r, const Identity &who)
     if (truncate && relkind == RELKIND_PARTITIONED_TABLE)
         fail(ERRCODE_FEATURE_NOT_SUPPORTED, "TRUNCATE cannot be protected on a partitioned table",
              "revoke TRUNCATE from the gated roles instead; DELETE and UPDATE are protected on every partition");
+    bool protects_delete = std::find(ops.begin(), ops.end(), "DELETE") != ops.end();
+    bool protects_update = std::find(ops.begin(), ops.end(), "UPDATE") != ops.end();
+    // An UPDATE that moves a row to another partition deletes it from its partition and inserts it
+    // into the other: only a DELETE trigger sees it.
+    if (protects_update && !protects_delete && relkind == RELKIND_PARTITIONED_TABLE)
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED, "UPDATE cannot be protected without DELETE on a partitioned table",
+             "protect DELETE too: an UPDATE that moves a row to another partition deletes it from its own");
+    // Row triggers fire on the table that holds the row, and inheritance children have none of ours.
+    if (relkind == RELKIND_RELATION && guarded(has_inheritance_children, r.target))
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED, qualified_name(r.target) + " has inheritance children",
+             "approval_gate protects a table, or a partitioned table with all its partitions; protect each "
+             "child table on its own, or make them partitions");
     if (r.gated_roles)
         for (const std::string &role : *r.gated_roles)
             if (!role_exists(role))
@@ -348,20 +369,24 @@ void protect(const ProtectRequest &r, const Identity &who)
     std::string table = qualified_name(r.target);
     std::string schema = installation().schema;
     drop_protect_triggers(r.target);
-    std::string row_events;
-    for (const std::string &op : ops)
-        if (op != "TRUNCATE")
-            row_events += (row_events.empty() ? "" : " OR ") + op;
     // AFTER: only rows really deleted or updated (not ones another trigger skipped) need an approval.
+    // Both events whichever is protected: the trigger function lets an unprotected DELETE through,
+    // unless it may be half of an UPDATE that moved the row out of a partition.
     // WHEN: a role that is not gated queues no trigger event at all.
-    if (!row_events.empty()) {
-        std::string when = r.gated_roles ? " WHEN (" + schema + ".approval_gate_current_role_gated(" +
+    // The statement trigger refuses a statement that would reach inheritance children added later.
+    if (protects_delete || protects_update) {
+        std::string when = r.gated_roles ? " WHEN (" + schema + ".approval_gate_caller_gated(" +
                                                role_array_literal(*r.gated_roles) + "))"
                                          : "";
-        guarded(execute_as_caller, (std::string("CREATE TRIGGER ") + row_trigger + " AFTER " + row_events + " ON " +
+        guarded(execute_as_caller, (std::string("CREATE TRIGGER ") + row_trigger + " AFTER DELETE OR UPDATE ON " +
                                     table + " FOR EACH ROW" + when + " EXECUTE FUNCTION " + schema +
                                     ".approval_gate_protect_trigger()")
                                        .c_str());
+        if (relkind == RELKIND_RELATION)
+            guarded(execute_as_caller,
+                    (std::string("CREATE TRIGGER ") + statement_trigger + " BEFORE DELETE OR UPDATE ON " + table +
+                     " FOR EACH STATEMENT" + when + " EXECUTE FUNCTION " + schema + ".approval_gate_protect_trigger()")
+                        .c_str());
     }
     if (truncate)
         guarded(execute_as_caller, (std::string("CREATE TRIGGER ") + truncate_trigger + " BEFORE TRUNCATE ON " +
@@ -430,13 +455,15 @@ std::string row_context(Oid target, Jsonb *row_key)
 void check_protected_change(TriggerData *trigger)
 {
     TriggerEvent event = trigger->tg_event;
-    bool row_change = TRIGGER_FIRED_AFTER(event) && TRIGGER_FIRED_FOR_ROW(event) &&
-                      (TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event));
+    bool delete_or_update = TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event);
+    bool row_change = TRIGGER_FIRED_AFTER(event) && TRIGGER_FIRED_FOR_ROW(event) && delete_or_update;
+    bool statement = TRIGGER_FIRED_BEFORE(event) && TRIGGER_FIRED_FOR_STATEMENT(event) && delete_or_update;
     bool truncate = TRIGGER_FIRED_BEFORE(event) && TRIGGER_FIRED_FOR_STATEMENT(event) &&
                     TRIGGER_FIRED_BY_TRUNCATE(event);
-    if (!row_change && !truncate)
+    if (!row_change && !statement && !truncate)
         fail(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-             "approval_gate_protect_trigger must fire AFTER DELETE or UPDATE FOR EACH ROW, or BEFORE TRUNCATE",
+             "approval_gate_protect_trigger must fire AFTER DELETE or UPDATE FOR EACH ROW, BEFORE DELETE or UPDATE "
+             "FOR EACH STATEMENT, or BEFORE TRUNCATE",
              "create it with approval_gate_protect()");
 
     Relation rel = trigger->tg_relation;
@@ -445,14 +472,41 @@ void check_protected_change(TriggerData *trigger)
     std::optional<Protection> found = OidIsValid(table_oid) ? load_protection(table_oid) : std::nullopt;
     std::string table = OidIsValid(table_oid) ? qualified_name(table_oid) : qualified_name(fired_on);
     const char *op = truncate ? "TRUNCATE" : TRIGGER_FIRED_BY_DELETE(event) ? "DELETE" : "UPDATE";
-    if (!found || std::find(found->operations.begin(), found->operations.end(), op) == found->operations.end())
+    bool covered =
+        found && std::find(found->operations.begin(), found->operations.end(), op) != found->operations.end();
+    // The triggers approval_gate_protect() made fire for both DELETE and UPDATE, rows and statements,
+    // whichever of them is protected; any other trigger must fire only for what is protected.
+    const char *expected_name = truncate ? truncate_trigger : statement ? statement_trigger : row_trigger;
+    bool ours = strcmp(NameStr(*reinterpret_cast<NameData *>(trigger->tg_trigger->tgname)), expected_name) == 0;
+    bool protects_rows = found && std::any_of(found->operations.begin(), found->operations.end(),
+                                              [](const std::string &o) { return o != "TRUNCATE"; });
+    if (!covered && !(ours && !truncate && protects_rows))
         fail(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
              std::string("no protection of ") + table + " covers " + op + ", yet approval_gate_protect_trigger fired",
              "approval_gate refuses the change; create its triggers with approval_gate_protect()");
     const Protection &p = *found;
 
+    if (statement) {
+        // Rows of inheritance children fire none of the parent's row triggers.
+        if (rel->rd_rel->relhassubclass && guarded(has_inheritance_children, fired_on))
+            fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                 "protected table " + table + " has inheritance children, whose rows approval_gate cannot see",
+                 "detach the children (ALTER TABLE ... NO INHERIT), or change them through their own tables");
+        return;
+    }
+    if (!covered) {
+        // A DELETE of a protection that covers UPDATE only: free, unless the table is a partition, where
+        // it may be an UPDATE moving the row to another partition.
+        if (rel->rd_rel->relispartition)
+            fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                 "a DELETE on partition " + qualified_name(fired_on) + " of a table protected for UPDATE only may "
+                 "be an UPDATE moving a row out of it",
+                 "protect DELETE too with approval_gate_protect()");
+        return;
+    }
+
     Identity who = current_identity();
-    if (!in_gated_roles(p, table, who.role))
+    if (!in_gated_roles(p, table, who.role, GetSessionUserId()))
         return;
 
     pg_uuid_t workspace_id = whole_table_workspace;
@@ -490,8 +544,14 @@ void check_protected_change(TriggerData *trigger)
                      request_hash(uuid_text(workspace_id), to_utf8(p.action), context, std::nullopt)};
     bool consumed = as_owner([&] {
         std::optional<Policy> policy = policy_for(workspace_id, p.action);
+        // A policy dropped after the table was protected leaves the protection standing: refused, not
+        // silently let through. One that says not gated was set so on purpose.
+        if (!policy)
+            fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                 "no policy governs action \"" + p.action + "\" of the protection on " + table + " any more",
+                 "set one with approval_gate_set_policy(), or remove the protection with approval_gate_unprotect()");
         // As for approval_gate_require: what is not gated is neither hashed into a request nor consumed.
-        if (!policy || !policy->gated)
+        if (!policy->gated)
             return true;
         return consume(gate_key, *policy, who).has_value();
     });

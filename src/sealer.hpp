@@ -30,6 +30,8 @@ struct SealerTicket {
 };
 // Publishes the running worker in its slot; false when the slot was given to another registration.
 bool sealer_publish(const SealerTicket &ticket);
+// How many transactions that counted on the worker have committed so far.
+std::uint64_t sealer_commits(const SealerTicket &ticket);
 // Gives the slot up when no open transaction counts on the worker; then the worker seals once more
 // and exits.
 bool sealer_retire(const SealerTicket &ticket);

@@ -26,6 +26,9 @@ namespace approval_gate {
 namespace {
 
 constexpr const char *registry_name = "approval_gate_sealer";
+// Set once the postmaster has initialised the registry; a copy of the library loaded later (the file
+// replaced on disk) attaches to it only if it finds this, with the same number of slots.
+constexpr uint32 registry_magic = 0x41471101;
 // A registered worker that has not started after this long never will (its fork failed).
 constexpr long start_grace_ms = 60 * 1000;
 
@@ -36,9 +39,11 @@ struct SealerSlot {
     TimestampTz registered_at;
     int procno;  // the running worker's PGPROC, or -1
     uint32 committers;  // open transactions that counted on this slot's worker
+    uint64 commits;     // how many of them committed: the worker's measure of activity
 };
 
 struct SealerRegistry {
+    uint32 magic;
     LWLock *lock;
     uint64 next_generation;
     int slot_count;
@@ -79,15 +84,39 @@ void start_registry()
         registry->next_generation = 1;
         registry->slot_count = max_worker_processes;
         for (int i = 0; i < registry->slot_count; i++)
-            registry->slots[i] = SealerSlot{InvalidOid, false, 0, 0, -1, 0};
+            registry->slots[i] = SealerSlot{InvalidOid, false, 0, 0, -1, 0, 0};
+        registry->magic = registry_magic;
     }
     LWLockRelease(AddinShmemInitLock);
+}
+
+bool preload_configured()
+{
+    const char *preloaded = GetConfigOption("shared_preload_libraries", true, false);
+    return preloaded != nullptr && strstr(preloaded, "approval_gate") != nullptr;
+}
+
+// A copy of the library loaded after the server started (the file was replaced on disk) finds the
+// registry the preloaded copy made, by name. Tried once a process. Had the postmaster preloaded no
+// registry, the lookup allocates a zeroed one without the magic, which no copy ever uses.
+void attach_registry()
+{
+    static bool tried = false;
+    if (registry != nullptr || tried || !IsUnderPostmaster || !preload_configured())
+        return;
+    tried = true;
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found;
+    auto *shared = static_cast<SealerRegistry *>(ShmemInitStruct(registry_name, registry_size(), &found));
+    LWLockRelease(AddinShmemInitLock);
+    if (found && shared->magic == registry_magic && shared->slot_count == max_worker_processes)
+        registry = shared;
 }
 
 void release_if_unused(SealerSlot *slot)
 {
     if (!slot->registered && slot->committers == 0)
-        *slot = SealerSlot{InvalidOid, false, 0, 0, -1, 0};
+        *slot = SealerSlot{InvalidOid, false, 0, 0, -1, 0, 0};
 }
 
 // Under the registry lock. No allocation (the handle is not asked for), so it cannot raise.
@@ -158,9 +187,16 @@ void count_on_worker(int *counted)
     LWLockRelease(registry->lock);
 }
 
-// Runs after commit or abort, where nothing may raise: no allocation, one lock, one latch.
+// Before PREPARE it may refuse; after commit or abort nothing may raise: no allocation, one lock, one
+// latch.
 void at_transaction_end(XactEvent event, void *)
 {
+    // Its events would be committed by COMMIT PREPARED in some other session, which wakes no sealer;
+    // without the preload PostgreSQL refuses it too (the transaction has notified).
+    if (event == XACT_EVENT_PRE_PREPARE && counted_slot >= 0)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("cannot PREPARE a transaction that made approval_gate transitions"),
+                        errhint("Commit it directly.")));
     bool committed = event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT;
     bool ended = committed || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
                  event == XACT_EVENT_PREPARE;
@@ -172,6 +208,8 @@ void at_transaction_end(XactEvent event, void *)
     LWLockAcquire(registry->lock, LW_EXCLUSIVE);
     SealerSlot *slot = &registry->slots[counted_slot];
     slot->committers--;
+    if (committed)
+        slot->commits++;
     // The worker died while this transaction counted on it: the events it committed need another.
     if (committed && worker_lost(slot))
         slot->registered = register_worker(counted_slot);
@@ -183,18 +221,18 @@ void at_transaction_end(XactEvent event, void *)
         SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }
 
-// The server preloads approval_gate, yet this copy of the library has no registry: the file was
-// replaced on disk after the server started, and this process loaded the new one. Said once a process.
+// The server preloads approval_gate, yet this copy of the library found no registry it can use: the
+// file was replaced on disk after the server started by a build of another layout. Said once a process.
 void warn_if_library_replaced()
 {
     static bool warned = false;
-    const char *preloaded = GetConfigOption("shared_preload_libraries", true, false);
-    if (warned || preloaded == nullptr || strstr(preloaded, "approval_gate") == nullptr)
+    if (warned || !preload_configured())
         return;
     warned = true;
     ereport(WARNING,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("approval_gate's library was replaced after the server started, so its sealer is not running"),
+             errmsg("approval_gate's library was replaced after the server started by one that cannot reach its "
+                    "sealer"),
              errdetail("Transitions notify in their own transactions and their events wait for "
                        "approval_gate_seal_events()."),
              errhint("Restart the server to load the new library.")));
@@ -214,6 +252,7 @@ void sealer_register_callbacks() { RegisterXactCallback(at_transaction_end, null
 
 bool sealer_takes_events()
 {
+    guarded(attach_registry);
     if (registry == nullptr) {
         guarded(warn_if_library_replaced);
         return false;
@@ -244,6 +283,7 @@ SealerSlot *ticket_slot(const SealerTicket &ticket)
 
 bool sealer_publish(const SealerTicket &ticket)
 {
+    attach_registry();
     if (registry == nullptr) {
         guarded(warn_if_library_replaced);
         return false;
@@ -268,6 +308,15 @@ bool sealer_retire(const SealerTicket &ticket)
     }
     LWLockRelease(registry->lock);
     return retired;
+}
+
+uint64_t sealer_commits(const SealerTicket &ticket)
+{
+    LWLockAcquire(registry->lock, LW_SHARED);
+    SealerSlot *slot = ticket_slot(ticket);
+    uint64 commits = slot ? slot->commits : 0;
+    LWLockRelease(registry->lock);
+    return commits;
 }
 
 void sealer_withdraw(const SealerTicket &ticket)

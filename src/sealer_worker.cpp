@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "commands/async.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -31,6 +32,7 @@ namespace approval_gate {
 namespace {
 
 constexpr int64 batch_events = 10000;
+constexpr const char *channel = "approval_gate";
 // After a failed pass (a misconfigured audit key, say) the worker waits this long before the next.
 constexpr long retry_ms = 10 * 1000;
 
@@ -84,6 +86,28 @@ Pass seal_pass()
     return result;
 }
 
+// After a failed pass: the transitions that woke the worker are still announced (approvers re-read
+// the views, where queued events and pending requests show), in a transaction of their own.
+void announce()
+{
+    MemoryContext context = CurrentMemoryContext;
+    StartTransactionCommand();
+    PG_TRY();
+    {
+        Async_Notify(channel, "");
+        CommitTransactionCommand();
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(context);
+        EmitErrorReport();
+        AbortCurrentTransaction();
+        FlushErrorState();
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(context);
+}
+
 void process_interrupts()
 {
     CHECK_FOR_INTERRUPTS();
@@ -117,38 +141,48 @@ void approval_gate_sealer_main(Datum database)
     if (!sealer_publish(ticket))
         proc_exit(0);  // the slot went to another registration, or this copy of the library has no registry
 
-    // A failing pass (a misconfigured audit key, say) is retried every retry_ms while transitions
-    // keep coming, and does not keep an idle worker from retiring.
+    // Only commits that counted on this worker are activity: its latch is also set by signals that
+    // have nothing to do with it (cache invalidation catch-up, configuration reloads). A failing pass
+    // (a misconfigured audit key, say) is retried every retry_ms while such commits keep coming, and
+    // does not keep an idle worker from retiring.
+    uint64 commits_seen = sealer_commits(ticket);
+    TimestampTz last_activity = GetCurrentTimestamp();
     TimestampTz retry_at = 0;
-    TimestampTz last_wake = GetCurrentTimestamp();
+    bool pass_due = true;  // events may have committed before this worker started
+    bool announce_due = true;
     for (;;) {
         ResetLatch(MyLatch);
         process_interrupts();
-        if (GetCurrentTimestamp() >= retry_at) {
+        TimestampTz now = GetCurrentTimestamp();
+        uint64 commits = sealer_commits(ticket);
+        if (commits != commits_seen) {
+            commits_seen = commits;
+            last_activity = now;
+            pass_due = true;
+            announce_due = true;
+        }
+        if (pass_due && now >= retry_at) {
             Pass pass = seal_pass();
             if (pass == Pass::extension_gone)
                 proc_exit(0);
             if (pass == Pass::more)
                 continue;
-            retry_at = pass == Pass::failed ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_ms) : 0;
+            pass_due = pass == Pass::failed;
+            retry_at = pass_due ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_ms) : 0;
+            if (pass_due && announce_due)
+                announce();
+            announce_due = false;
         }
-        TimestampTz now = GetCurrentTimestamp();
-        TimestampTz wake_at = TimestampTzPlusMilliseconds(last_wake, sealer_idle_timeout_ms());
-        if (retry_at && retry_at < wake_at)
-            wake_at = retry_at;
-        long timeout = Max(TimestampDifferenceMilliseconds(now, wake_at), 1L);
-        int events = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout, PG_WAIT_EXTENSION);
-        if (events & WL_LATCH_SET) {
-            last_wake = GetCurrentTimestamp();
-            continue;
-        }
-        bool idle = TimestampDifferenceExceeds(last_wake, GetCurrentTimestamp(), sealer_idle_timeout_ms());
-        if (idle && sealer_retire(ticket)) {
+        TimestampTz idle_at = TimestampTzPlusMilliseconds(last_activity, sealer_idle_timeout_ms());
+        if (GetCurrentTimestamp() >= idle_at && sealer_retire(ticket)) {
             // A transaction that committed after the last pass may have found the latch unwatched.
             process_interrupts();
             seal_pass();
             proc_exit(0);
         }
+        TimestampTz wake_at = pass_due && retry_at < idle_at ? retry_at : idle_at;
+        long timeout = Max(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), wake_at), 1L);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout, PG_WAIT_EXTENSION);
     }
 }
 }

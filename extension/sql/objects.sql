@@ -165,10 +165,10 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'approval_gate_row_context';
 
 -- The WHEN condition of a protected table's row trigger: evaluated per row as the role running the DML.
-CREATE OR REPLACE FUNCTION @extschema@.approval_gate_current_role_gated(roles name[])
+CREATE OR REPLACE FUNCTION @extschema@.approval_gate_caller_gated(roles name[])
 RETURNS boolean
 LANGUAGE c STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'approval_gate_current_role_gated';
+AS 'MODULE_PATHNAME', 'approval_gate_caller_gated';
 
 CREATE OR REPLACE FUNCTION @extschema@.approval_gate_protect_trigger()
 RETURNS trigger

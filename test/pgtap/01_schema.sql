@@ -169,7 +169,7 @@ SELECT has_function(:'ext_schema', f, a, format('function %s(%s) exists', f, arr
     ('approval_gate_protect',        ARRAY['regclass', 'text', 'name', 'name[]', 'text[]', 'name[]']),
     ('approval_gate_unprotect',      ARRAY['regclass']),
     ('approval_gate_row_context',    ARRAY['regclass', 'jsonb']),
-    ('approval_gate_current_role_gated', ARRAY['name[]'])) AS v(f, a);
+    ('approval_gate_caller_gated', ARRAY['name[]'])) AS v(f, a);
 SELECT hasnt_function(:'ext_schema', 'approval_gate_set_policy',
                       ARRAY['text', 'uuid', 'boolean', 'integer', 'name', 'interval', 'interval', 'interval', 'boolean'],
                       'the 1.0 set_policy without consumable_by_any is gone (its calls resolve to the 1.1 one)');
@@ -283,7 +283,7 @@ SELECT set_eq(
     $$SELECT proname::text FROM ext_functions
        WHERE NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
     ARRAY['approval_gate_require', 'approval_gate_consume', 'approval_gate_request_hash',
-          'approval_gate_canonical_json', 'approval_gate_principal', 'approval_gate_current_role_gated',
+          'approval_gate_canonical_json', 'approval_gate_principal', 'approval_gate_caller_gated',
           'approval_gate_protect_trigger'],
     'every function of the extension pins search_path = pg_catalog, pg_temp, except the hot ones that pin it in C');
 SELECT is_empty(

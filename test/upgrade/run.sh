@@ -102,7 +102,7 @@ check approval_from_1_0_once "$(u -U up_agent -c "SELECT approval_gate_consume('
 # The protected table: an unapproved DELETE refused; the row approved under 1.0 deleted.
 check protected_refuses_unapproved "$(u -U up_agent -c "DELETE FROM docs WHERE id = 2" 2>&1 | grep -c 'approval required')" 1
 check protected_row_approved_under_1_0 "$(u -U up_agent -c "DELETE FROM docs WHERE id = 1 RETURNING id")" 1
-check protect_trigger_gets_when "$(u -U postgres -c "SELECT pg_get_triggerdef(oid) LIKE '%WHEN (approval_gate_current_role_gated%' FROM pg_trigger WHERE tgname = 'approval_gate_protect_row'")" t
+check protect_trigger_gets_when "$(u -U postgres -c "SELECT pg_get_triggerdef(oid) LIKE '%WHEN (approval_gate_caller_gated%' FROM pg_trigger WHERE tgname = 'approval_gate_protect_row'")" t
 u -U postgres -c "SELECT approval_gate_seal_events()" >/dev/null
 check verify_clean_after_use "$(u -U postgres -c "SELECT count(*) FROM approval_gate_verify_events()")" 0
 

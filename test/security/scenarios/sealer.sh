@@ -25,6 +25,7 @@ if [ -n "${FEW_PORT:-}" ]; then
 max_worker_processes = 1
 max_parallel_workers = 0
 max_logical_replication_workers = 0
+max_prepared_transactions = 2
 approval_gate.sealer_idle_timeout = '1h'
 EOF2
     as_pg "$PGBIN/pg_ctl" -D "$WORK/few" -l "$WORK/few.log" -w restart >/dev/null
@@ -171,7 +172,24 @@ check("sealer_killed_event_chained",
       one(admin, "SELECT count(*) FROM approval_gate_events WHERE request_id = %s", (victim,)), 1)
 check("sealer_chain_clean_after_kill", one(admin, "SELECT count(*) FROM approval_gate_verify_events()"), 0)
 
-# 6. An idle worker exits, and the database can be dropped.
+# 6. Sealing that fails (here: an audit key file that does not exist) still announces the transitions
+#    that woke the worker; their events wait, unsealed, until the key is back.
+one(admin, "ALTER SYSTEM SET approval_gate.audit_key_file = 'no_such.key'")
+one(admin, "SELECT pg_reload_conf()")
+until(lambda: one(admin, "SELECT current_setting('approval_gate.audit_key_file')") == "no_such.key", "reload")
+drain(listener)
+failing = require(agent, 250)
+got = notifications(listener)
+check("sealer_failing_still_announces", len(got) >= 1 and all(n.pid in sealer_pids() for n in got), True)
+check("sealer_failing_leaves_queue", queued(), 1)
+one(admin, "ALTER SYSTEM RESET approval_gate.audit_key_file")
+one(admin, "SELECT pg_reload_conf()")
+until(lambda: one(admin, "SELECT current_setting('approval_gate.audit_key_file')") == "", "reload")
+one(admin, "SELECT approval_gate_seal_events()")
+check("sealer_failing_sealed_later",
+      one(admin, "SELECT count(*) FROM approval_gate_events WHERE request_id = %s", (failing,)), 1)
+
+# 7. An idle worker exits, and the database can be dropped.
 one(admin, "ALTER SYSTEM SET approval_gate.sealer_idle_timeout = '200ms'")
 one(admin, "SELECT pg_reload_conf()")
 require(agent, 300)
@@ -187,7 +205,7 @@ try:
 except psycopg2.Error as e:
     check("sealer_database_dropped", e.pgerror, None)
 
-# 7. No worker to be had (one worker process, held by another database's sealer): the transition
+# 8. No worker to be had (one worker process, held by another database's sealer): the transition
 #    notifies in its own transaction, and its events wait for approval_gate_seal_events().
 if few_port:
     a = connect("postgres", "few_a", few_port)
@@ -204,18 +222,41 @@ if few_port:
     check("fallback_caller_notifies", [n.pid for n in got], [b_pid])
     check("fallback_events_queued", one(b, "SELECT count(*) FROM approval_gate_event_queue"), 1)
     check("fallback_manual_seal", one(b, "SELECT approval_gate_seal_events()"), 1)
+
+    # 9. A transaction that made transitions cannot be PREPAREd: COMMIT PREPARED, in whatever session,
+    #    would wake no sealer. (Without a worker, PostgreSQL refuses it too: it has notified.)
+    for name, c in (("worker", a), ("fallback", b)):
+        c.autocommit = False
+        one(c, "SELECT approval_gate_require(%s, 'delete_workspace', %s)", (W, '{"prepared": "%s"}' % name))
+        try:
+            one(c, "PREPARE TRANSACTION 'ag_%s'" % name)
+            check("prepare_refused_" + name, "prepared", "0A000")
+        except psycopg2.Error as e:
+            check("prepare_refused_" + name, e.pgcode, "0A000")
+        c.rollback()
+        c.autocommit = True
+        check("prepare_left_nothing_" + name,
+              one(c, "SELECT count(*) FROM approval_gate_requests WHERE context = %s", ('{"prepared": "%s"}' % name,)), 0)
 PY
 
-# 8. The library replaced on disk while the server runs (a package upgrade before the restart): new
-#    backends load the new file, which cannot reach the running server's sealer registry. They say so
-#    once, and fall back to notifying themselves; a restart brings the sealer back.
+# 10. The library replaced on disk while the server runs (a package upgrade before the restart): new
+#     backends, and workers started after it, load the new file as a second copy of the library. It
+#     finds the registry the preloaded copy made, so the sealer goes on; old and new backends alike.
 if [ -n "${FEW_PORT:-}" ]; then
     lib=$(pg_config --pkglibdir)/approval_gate-1.1.so
-    cp -p "$lib" "$lib.new" && mv -f "$lib.new" "$lib"
     fq() { "$PGBIN/psql" -X -A -t -q -h "$WORK" -p "$FEW_PORT" -U postgres -d few_b "$@"; }
-    said=$(fq -c "SELECT approval_gate_require('0c000000-0000-4000-8000-000000000002', 'delete_workspace', '{}')" 2>&1 >/dev/null)
-    check replaced_library_warns "$(grep -c "replaced after the server started" <<<"$said")" 1
+    # few_b has no worker yet (the only slot is few_a's): free it with a restart, keep one old backend.
     as_pg "$PGBIN/pg_ctl" -D "$WORK/few" -l "$WORK/few.log" -w restart >/dev/null
-    said=$(fq -c "SELECT approval_gate_require('0c000000-0000-4000-8000-000000000003', 'delete_workspace', '{}')" 2>&1 >/dev/null)
-    check replaced_library_restart_quiet "$said" ""
+    coproc OLD { "$PGBIN/psql" -X -A -t -q -h "$WORK" -p "$FEW_PORT" -U postgres -d few_b 2>&1; }
+    echo "SELECT 'old backend ready';" >&"${OLD[1]}"; read -r -t 20 ready <&"${OLD[0]}"
+    cp -p "$lib" "$lib.new" && mv -f "$lib.new" "$lib"
+    said=$(fq -c "SELECT approval_gate_require('0c000000-0000-4000-8000-000000000002', 'delete_workspace', '{}')" 2>&1 >/dev/null)
+    check replaced_library_new_backend_quiet "$said" ""
+    echo "SELECT approval_gate_require('0c000000-0000-4000-8000-000000000003', 'delete_workspace', '{}') IS NOT NULL;" >&"${OLD[1]}"
+    read -r -t 20 old_said <&"${OLD[0]}"
+    check replaced_library_old_backend "$old_said" t
+    for _ in $(seq 200); do [ "$(fq -c "SELECT count(*) FROM approval_gate_event_queue")" = 0 ] && break; sleep 0.1; done
+    check replaced_library_sealed "$(fq -c "SELECT count(*) FROM approval_gate_event_queue")" 0
+    check replaced_library_chain_clean "$(fq -c "SELECT count(*) FROM approval_gate_verify_events()")" 0
+    echo '\q' >&"${OLD[1]}"
 fi

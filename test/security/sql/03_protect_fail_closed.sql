@@ -162,3 +162,98 @@ SELECT try($$SELECT approval_gate_require('33333333-3333-3333-3333-333333333333'
 SELECT count(*) AS requests_left_by_refused_call FROM approval_gate_requests WHERE context = '{"d4": 2}';
 DROP TRIGGER foreign_skip ON approval_gate_event_queue;
 SELECT count(*) AS broken FROM approval_gate_verify_events() WHERE seq IS NOT NULL;
+
+-- Red team, second round: every path by which a gated row change could skip the trigger for its
+-- operation, or the gated-role check, is refused.
+-- 1. An UPDATE that moves a row to another partition is a DELETE there plus an INSERT: UPDATE cannot
+--    be protected without DELETE on a partitioned table, and a protection made on a plain table that
+--    later became a partition refuses the DELETE half of such a move.
+CREATE TABLE ledger (id int, region int, ws uuid NOT NULL, amount int, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE ledger_1 PARTITION OF ledger FOR VALUES IN (1);
+CREATE TABLE ledger_2 (id int, region int, ws uuid NOT NULL, amount int, PRIMARY KEY (id, region));
+INSERT INTO ledger VALUES (1, 1, :ws, 100);
+INSERT INTO ledger_2 VALUES (2, 2, :ws, 200);
+GRANT SELECT, UPDATE, DELETE ON ledger, ledger_1, ledger_2 TO agent;
+SELECT try($$SELECT approval_gate_protect('ledger', 'delete_workspace', 'ws', operations => '{UPDATE}')$$) AS update_only_on_partitioned;
+SELECT approval_gate_protect('ledger_2', 'delete_workspace', 'ws', operations => '{UPDATE}');
+ALTER TABLE ledger ATTACH PARTITION ledger_2 FOR VALUES IN (2);
+\c - agent
+SELECT try($$UPDATE ledger SET amount = 999, region = 1 WHERE id = 2$$) AS move_out_of_update_protected;
+SELECT try($$DELETE FROM ledger_2 WHERE id = 2$$) AS delete_on_update_protected_partition;
+\c - postgres
+SELECT id, region, amount FROM ledger ORDER BY id;
+SELECT approval_gate_unprotect('ledger_2');
+SELECT approval_gate_protect('ledger', 'delete_workspace', 'ws', operations => '{DELETE,UPDATE}');
+\c - agent
+SELECT try($$UPDATE ledger SET amount = 999, region = 2 WHERE id = 1$$) AS move_on_protected_partitioned;
+\c - postgres
+SELECT id, region, amount FROM ledger ORDER BY id;
+-- On a plain table, an UPDATE-only protection lets DELETE through: it is not protected.
+CREATE TABLE notes_u (id int PRIMARY KEY, ws uuid NOT NULL, body text);
+INSERT INTO notes_u VALUES (1, :ws, 'a'), (2, :ws, 'b');
+GRANT SELECT, UPDATE, DELETE ON notes_u TO agent;
+SELECT approval_gate_protect('notes_u', 'delete_workspace', 'ws', operations => '{UPDATE}');
+\c - agent
+SELECT try($$UPDATE notes_u SET body = 'x' WHERE id = 1$$) AS update_only_update;
+SELECT try($$DELETE FROM notes_u WHERE id = 2$$) AS update_only_delete;
+\c - postgres
+
+-- 2. Rows of inheritance children fire none of the parent's triggers: a table with children cannot
+--    be protected, and a child added later makes every statement on the parent refuse.
+CREATE TABLE docs_i (id int PRIMARY KEY, ws uuid NOT NULL, body text);
+CREATE TABLE docs_i_old () INHERITS (docs_i);
+SELECT try($$SELECT approval_gate_protect('docs_i', 'delete_workspace', 'ws')$$) AS protect_with_children;
+DROP TABLE docs_i_old;
+SELECT approval_gate_protect('docs_i', 'delete_workspace', 'ws', operations => '{DELETE,UPDATE}');
+CREATE TABLE docs_i_archive () INHERITS (docs_i);
+INSERT INTO docs_i VALUES (1, :ws, 'parent row');
+INSERT INTO docs_i_archive VALUES (2, :ws, 'child row');
+GRANT SELECT, UPDATE, DELETE ON docs_i TO agent;
+\c - agent
+SELECT try($$UPDATE docs_i SET body = 'tampered' WHERE id = 2$$) AS update_reaching_child;
+SELECT try($$DELETE FROM docs_i WHERE id = 2$$) AS delete_reaching_child;
+\c - postgres
+SELECT id, body FROM docs_i ORDER BY id;
+ALTER TABLE docs_i_archive NO INHERIT docs_i;
+\c - agent
+SELECT try($$DELETE FROM docs_i WHERE id = 1$$) AS delete_after_no_inherit;
+
+-- 3. The gated-role check asks for the login as well as the role in effect: a foreign-key cascade
+--    runs as the referencing table's owner, a SECURITY DEFINER function as its owner.
+\c - postgres
+CREATE ROLE gated_agents;
+GRANT gated_agents TO agent;
+CREATE TABLE projects (pid int PRIMARY KEY);
+CREATE TABLE secrets (id int PRIMARY KEY, ws uuid NOT NULL, pid int REFERENCES projects ON DELETE CASCADE);
+INSERT INTO projects VALUES (1), (2);
+INSERT INTO secrets VALUES (10, :ws, 1), (20, :ws, 2);
+GRANT SELECT, DELETE ON projects, secrets TO agent;
+SELECT approval_gate_protect('secrets', 'delete_workspace', 'ws', gated_roles => '{gated_agents}');
+CREATE FUNCTION purge_secret(i int) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ DELETE FROM secrets WHERE id = i $$;
+REVOKE ALL ON FUNCTION purge_secret(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION purge_secret(int) TO agent;
+\c - agent
+SELECT try($$DELETE FROM secrets WHERE id = 10$$) AS direct_delete;
+SELECT try($$DELETE FROM projects WHERE pid = 2$$) AS cascade_delete;
+SELECT try($$SELECT purge_secret(10)$$) AS security_definer_delete;
+\c - postgres
+SELECT id FROM secrets ORDER BY id;
+-- A role that is not gated (the owner here) still passes.
+DELETE FROM projects WHERE pid = 1;
+SELECT count(*) AS secrets_left FROM secrets;
+
+-- 4. A policy dropped after the table was protected does not switch the protection off.
+CREATE TABLE customers (id int PRIMARY KEY, ws uuid NOT NULL);
+INSERT INTO customers VALUES (1, :ws);
+GRANT SELECT, DELETE ON customers TO agent;
+SELECT approval_gate_protect('customers', 'drop_customer', 'ws');
+SELECT approval_gate_drop_policy('drop_customer') AS policy_dropped;
+\c - agent
+SELECT try($$DELETE FROM customers WHERE id = 1$$) AS delete_after_policy_dropped;
+\c - postgres
+SELECT approval_gate_set_policy('drop_customer', gated => false);
+\c - agent
+SELECT try($$DELETE FROM customers WHERE id = 1$$) AS delete_after_explicitly_ungated;
+\c - postgres
+SELECT approval_gate_drop_policy('drop_customer');
