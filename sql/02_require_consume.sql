@@ -48,7 +48,9 @@ FROM approval_gate_requests WHERE id = :'first_id';
 SELECT event, status, actor, actor_role, principal FROM ag_events(:'first_id');
 SELECT id = :'first_id' AS listed, approvals, voters FROM approval_gate_pending WHERE workspace_id = '02000000-0000-0000-0000-000000000001';
 
--- Retries: same id, nothing written, no notification (psql would print one here).
+-- Retries: same id, nothing written, no notification (psql would print one here). Sealed first, so
+-- that a sealer worker (shared_preload_libraries) has nothing left to announce once this listens.
+SELECT approval_gate_seal_events() >= 0 AS sealed_before_listening;
 LISTEN approval_gate;
 SELECT ag_counts() AS counts \gset
 SET SESSION AUTHORIZATION regress_agent;
