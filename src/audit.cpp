@@ -157,8 +157,13 @@ struct PruningWindow {
 
 } // namespace
 
-void events_queued()
+void events_queued(const Identity &who)
 {
+    // Checked now, in the statement that queued them: an event the sealer cannot hash as UTF-8 would
+    // stop every later one of the database behind it.
+    require_utf8_form(who.login);
+    require_utf8_form(who.role_name);
+    require_utf8_form(who.principal);
     if (!sealer_takes_events())
         notify_wake_up();
 }

@@ -17,7 +17,7 @@ namespace approval_gate {
 
 // A statement of this transaction queued events: approvers hear of them once it commits.
 // Notifications are wake-ups with an empty payload: any role can LISTEN, so they carry nothing.
-void events_queued();
+void events_queued(const Identity &who);
 
 // Seals up to max_events queued events (all of them when max_events <= 0), serialised with every
 // other sealer and pruner; returns how many. Needs an OwnerScope.

@@ -36,4 +36,10 @@ std::string from_utf8(std::string_view utf8_text)
     return copy_result(converted, input);
 }
 
+void require_utf8_form(std::string_view server_text)
+{
+    if (GetDatabaseEncoding() != PG_UTF8)  // unguarded: reads a variable
+        (void)to_utf8(server_text);
+}
+
 } // namespace approval_gate

@@ -76,7 +76,7 @@ bool consume_one(const pg_uuid_t &id, const Identity &who, const char *entry)
     if (run(Stmt::ConsumeApproved, {p_uuid(id), p_timestamptz(statement_time()), p_text(who.login),
                                     p_name(who.role_name), p_text(who.principal), p_timestamptz(event_time())}) == 0)
         return false;
-    events_queued();
+    events_queued(who);
     return true;
 }
 
@@ -115,7 +115,7 @@ std::optional<pg_uuid_t> create_pending(const GateKey &key, const std::optional<
     if (row.int8(3) != expected_events)
         fail(ERRCODE_TRIGGERED_ACTION_EXCEPTION, "the audit event of a new approval request was not recorded",
              "a trigger on approval_gate_event_queue skipped it; approval_gate refuses to go on without it");
-    events_queued();
+    events_queued(who);
     return row.uuid(1);
 }
 
@@ -124,7 +124,7 @@ void expire_pending(const pg_uuid_t &id, const Identity &who)
     require_writable("approval_gate_require");
     if (run(Stmt::ExpirePending, {p_uuid(id), p_text(who.login), p_name(who.role_name), p_text(who.principal),
                                   p_timestamptz(event_time())}) > 0)
-        events_queued();
+        events_queued(who);
 }
 
 struct LockedRequest {
@@ -171,7 +171,7 @@ void resolve(const LockedRequest &r, const char *status, const Identity &who, co
         fail(ERRCODE_TRIGGERED_ACTION_EXCEPTION,
              "approval request " + uuid_text(r.id) + " could not be marked " + status,
              "a trigger on the approval_gate tables skipped the write; approval_gate refuses to go on without it");
-    events_queued();
+    events_queued(who);
 }
 
 } // namespace
@@ -282,7 +282,7 @@ std::string decide(const pg_uuid_t &request_id, const std::optional<std::string>
                                                      " was not recorded",
              "a trigger on the approval_gate tables skipped the write; approval_gate refuses to go on without it");
     if (approve)
-        events_queued();
+        events_queued(who);
 
     if (!approve) {
         resolve(r, "denied", who, note, std::nullopt);
@@ -334,7 +334,7 @@ int64 expire_due(const Identity &who)
         run(Stmt::QueueEvents, {p_uuid_array(workspaces), p_uuid_array(requests), p_text_array(actions),
                                 p_text("expired"), p_text("expired"), p_text(who.login), p_name(who.role_name),
                                 p_text(who.principal), p_timestamptz(event_time())});
-        events_queued();
+        events_queued(who);
     }
     return static_cast<int64>(n);
 }

@@ -48,4 +48,18 @@ check latin1_principal "$(out -U postgres -d l1 -c "SELECT requested_by FROM app
 out -U postgres -d l1 -c "SELECT approval_gate_seal_events()" >/dev/null
 check latin1_chain_verifies "$(out -U postgres -d l1 -c "SELECT count(*) FROM approval_gate_verify_events()")" 0
 check latin1_digest "$(out -U postgres -d l1 -c "SELECT count(*) FROM approval_gate_verify_events(approval_gate_digest())")" 0
-for db in l1 u8; do out -U postgres -d postgres -c "DROP DATABASE $db" >/dev/null; done
+
+# In a SQL_ASCII database any bytes pass, so a principal (a proxy's approval_gate.actor) or a role name
+# can have no UTF-8 form. The call that would queue its event refuses, and writes nothing: queued, the
+# event could never be hashed, and would stop every later one behind it.
+out -U postgres -d postgres -c "CREATE DATABASE sa ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
+out -U postgres -d sa -c "SET client_min_messages = warning" -c "CREATE EXTENSION approval_gate" >/dev/null
+check_error sql_ascii_principal_without_utf8_refused 22021 out -U l1_pool -d sa -v ON_ERROR_STOP=1 \
+    -c "SELECT set_config('approval_gate.actor', convert_from('\\xff'::bytea, 'SQL_ASCII'), false)" \
+    -c "SELECT approval_gate_require('$W', 'delete_workspace', '{}')"
+check sql_ascii_nothing_written "$(out -U postgres -d sa -c "SELECT count(*) FROM approval_gate_requests")" 0
+out -U l1_agent -d sa -c "SELECT approval_gate_require('$W', 'delete_workspace', '{}')" >/dev/null
+out -U postgres -d sa -c "SELECT approval_gate_seal_events()" >/dev/null
+check sql_ascii_queue_sealed "$(out -U postgres -d sa -c "SELECT count(*) FROM approval_gate_event_queue")" 0
+check sql_ascii_chain_verifies "$(out -U postgres -d sa -c "SELECT count(*) FROM approval_gate_verify_events()")" 0
+for db in l1 u8 sa; do out -U postgres -d postgres -c "DROP DATABASE $db" >/dev/null; done
