@@ -442,9 +442,11 @@ BEGIN
     LOOP
         IF EXISTS (SELECT FROM pg_catalog.pg_trigger t
                     WHERE t.tgrelid = p.target AND t.tgname = 'approval_gate_protect_row') THEN
+            -- Written as approval_gate_protect() writes it: ARRAY['role', ...]::pg_catalog.name[].
             when_gated := CASE WHEN p.gated_roles IS NULL THEN ''
-                               ELSE pg_catalog.format('WHEN (@extschema@.approval_gate_caller_gated(%L::pg_catalog.name[]))',
-                                                      p.gated_roles) END;
+                               ELSE pg_catalog.format('WHEN (@extschema@.approval_gate_caller_gated(ARRAY[%s]::pg_catalog.name[]))',
+                                                      (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(r), ', ')
+                                                         FROM pg_catalog.unnest(p.gated_roles) AS r)) END;
             EXECUTE pg_catalog.format('DROP TRIGGER approval_gate_protect_row ON %s', p.target);
             EXECUTE pg_catalog.format(
                 'CREATE TRIGGER approval_gate_protect_row AFTER DELETE OR UPDATE ON %s FOR EACH ROW %s'

@@ -103,6 +103,11 @@ check approval_from_1_0_once "$(u -U up_agent -c "SELECT approval_gate_consume('
 check protected_refuses_unapproved "$(u -U up_agent -c "DELETE FROM docs WHERE id = 2" 2>&1 | grep -c 'approval required')" 1
 check protected_row_approved_under_1_0 "$(u -U up_agent -c "DELETE FROM docs WHERE id = 1 RETURNING id")" 1
 check protect_trigger_gets_when "$(u -U postgres -c "SELECT pg_get_triggerdef(oid) LIKE '%WHEN (approval_gate_caller_gated%' FROM pg_trigger WHERE tgname = 'approval_gate_protect_row'")" t
+# The triggers the update made are the ones approval_gate_protect() makes in 1.1, to the letter.
+triggers_sql="SELECT string_agg(pg_get_triggerdef(t.oid), E'\n' ORDER BY t.tgname) FROM pg_trigger t JOIN approval_gate_protected p ON p.target = t.tgrelid WHERE t.tgname LIKE 'approval_gate_protect_%'"
+upgraded_triggers=$(u -U postgres -c "$triggers_sql")
+u -U postgres -c "SELECT approval_gate_protect(target, action, workspace_column, key_columns, operations, gated_roles) FROM approval_gate_protected" >/dev/null
+check protect_triggers_as_fresh "$(u -U postgres -c "$triggers_sql")" "$upgraded_triggers"
 u -U postgres -c "SELECT approval_gate_seal_events()" >/dev/null
 check verify_clean_after_use "$(u -U postgres -c "SELECT count(*) FROM approval_gate_verify_events()")" 0
 
