@@ -72,6 +72,8 @@ void register_role_invalidation()
 {
     CacheRegisterSyscacheCallback(AUTHOID, forget_answer, (Datum)0);
     CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_answer, (Datum)0);
+    // pg_database_owner's members are whoever owns the database now.
+    CacheRegisterSyscacheCallback(DATABASEOID, forget_answer, (Datum)0);
 }
 
 } // namespace approval_gate

@@ -26,6 +26,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -92,6 +93,16 @@ void primary_key_names(Oid relid, Names *out)
 
 // The table whose protection a trigger enforces: its own, or for a trigger cloned onto a partition,
 // the table of the trigger it was cloned from.
+Oid table_owner(Oid relid)
+{
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple))
+        elog(ERROR, "cache lookup failed for relation %u", relid);
+    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
+}
+
 bool has_inheritance_children(Oid relid)
 {
     return find_inheritance_children(relid, NoLock) != NIL;
@@ -221,7 +232,6 @@ bool policy_manager(const Identity &who)
     return guarded(superuser_arg, who.role) || guarded(has_privs_of_role, who.role, owner);
 }
 
-bool role_exists(const std::string &name) { return OidIsValid(guarded(get_role_oid, name.c_str(), true)); }
 
 // Gated roles are named; a name that no longer resolves refuses every change, whoever makes it,
 // rather than quietly gating nobody.
@@ -359,10 +369,23 @@ void protect(const ProtectRequest &r, const Identity &who)
         fail(ERRCODE_FEATURE_NOT_SUPPORTED, qualified_name(r.target) + " has inheritance children",
              "approval_gate protects a table, or a partitioned table with all its partitions; protect each "
              "child table on its own, or make them partitions");
-    if (r.gated_roles)
-        for (const std::string &role : *r.gated_roles)
-            if (!role_exists(role))
+    if (r.gated_roles) {
+        if (r.gated_roles->empty())
+            fail(ERRCODE_INVALID_PARAMETER_VALUE, "gated_roles must name at least one role",
+                 "pass NULL to gate every role");
+        Oid owner = guarded(table_owner, r.target);
+        for (const std::string &role : *r.gated_roles) {
+            Oid gated = guarded(get_role_oid, role.c_str(), true);
+            if (!OidIsValid(gated))
                 fail(ERRCODE_UNDEFINED_OBJECT, "role \"" + role + "\" does not exist");
+            // The owner can drop the triggers, or unprotect: a gate it is subject to holds nothing.
+            if (guarded(is_member_of_role_nosuper, owner, gated))
+                fail(ERRCODE_INVALID_PARAMETER_VALUE,
+                     "the owner of " + qualified_name(r.target) + " is a member of gated role \"" + role +
+                         "\", and an owner can remove the protection",
+                     "give the table to a role that is not gated (ALTER TABLE ... OWNER TO)");
+        }
+    }
 
     require_gated_policy(r.action, who);
 
@@ -452,6 +475,32 @@ std::string row_context(Oid target, Jsonb *row_key)
     return context_json(qualified_name(table_oid), key);
 }
 
+namespace {
+
+// Whether an UPDATE changed the workspace column or a key column of the row: compared as stored, so a
+// value written back in another binary form counts as changed (gated, never let through).
+bool binding_changed(TriggerData *trigger, Oid fired_on, const Protection &p)
+{
+    TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+    std::vector<std::string> columns = p.key_columns;
+    columns.push_back(p.workspace_column);
+    for (const std::string &column : columns) {
+        AttrNumber attnum = existing_column(fired_on, column).attnum;
+        Form_pg_attribute attr = TupleDescAttr(desc, attnum - 1);
+        bool old_null, new_null;
+        Datum old_value = heap_getattr(trigger->tg_trigtuple, attnum, desc, &old_null);  // unguarded: in memory
+        Datum new_value = heap_getattr(trigger->tg_newtuple, attnum, desc, &new_null);   // unguarded: in memory
+        if (old_null != new_null)
+            return true;
+        if (!old_null && !guarded(datumIsEqual, old_value, new_value, static_cast<bool>(attr->attbyval),
+                                  static_cast<int>(attr->attlen)))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 void check_protected_change(TriggerData *trigger)
 {
     TriggerEvent event = trigger->tg_event;
@@ -494,9 +543,9 @@ void check_protected_change(TriggerData *trigger)
                  "detach the children (ALTER TABLE ... NO INHERIT), or change them through their own tables");
         return;
     }
-    if (!covered) {
-        // A DELETE of a protection that covers UPDATE only: free, unless the table is a partition, where
-        // it may be an UPDATE moving the row to another partition.
+    if (!covered && TRIGGER_FIRED_BY_DELETE(event)) {
+        // A DELETE under an UPDATE-only protection: free, unless the table is a partition, where it may
+        // be half of an UPDATE moving the row to another partition.
         if (rel->rd_rel->relispartition)
             fail(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                  "a DELETE on partition " + qualified_name(fired_on) + " of a table protected for UPDATE only may "
@@ -504,6 +553,11 @@ void check_protected_change(TriggerData *trigger)
                  "protect DELETE too with approval_gate_protect()");
         return;
     }
+    // An UPDATE under a DELETE-only protection: free, unless it changes the workspace or a key, which
+    // would move the row to another approval (an ungated workspace's, another row's) before a DELETE.
+    // Such an UPDATE needs the row's approval, as a protected one does.
+    if (!covered && !binding_changed(trigger, fired_on, p))
+        return;
 
     Identity who = current_identity();
     if (!in_gated_roles(p, table, who.role, GetSessionUserId()))

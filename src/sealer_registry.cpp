@@ -26,9 +26,6 @@ namespace approval_gate {
 namespace {
 
 constexpr const char *registry_name = "approval_gate_sealer";
-// Set once the postmaster has initialised the registry; a copy of the library loaded later (the file
-// replaced on disk) attaches to it only if it finds this, with the same number of slots.
-constexpr uint32 registry_magic = 0x41471101;
 // A registered worker that has not started after this long never will (its fork failed).
 constexpr long start_grace_ms = 60 * 1000;
 
@@ -49,6 +46,12 @@ struct SealerRegistry {
     int slot_count;
     SealerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 };
+
+// Set once the postmaster has initialised the registry; a copy of the library loaded later (the file
+// replaced on disk) attaches to it only if it finds this, with the same number of slots. Bump the
+// layout number whenever SealerRegistry or SealerSlot changes.
+constexpr uint32 registry_layout = 1;
+constexpr uint32 registry_magic = 0x41470000u + (registry_layout << 8) + static_cast<uint32>(sizeof(SealerSlot));
 
 SealerRegistry *registry = nullptr;
 shmem_request_hook_type previous_request_hook = nullptr;

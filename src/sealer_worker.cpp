@@ -161,6 +161,11 @@ void approval_gate_sealer_main(Datum database)
             pass_due = true;
             announce_due = true;
         }
+        // Sealing is failing and its retry is not due yet: announce the new commits now.
+        if (announce_due && retry_at > now) {
+            announce();
+            announce_due = false;
+        }
         if (pass_due && now >= retry_at) {
             Pass pass = seal_pass();
             if (pass == Pass::extension_gone)
@@ -177,7 +182,8 @@ void approval_gate_sealer_main(Datum database)
         if (GetCurrentTimestamp() >= idle_at && sealer_retire(ticket)) {
             // A transaction that committed after the last pass may have found the latch unwatched.
             process_interrupts();
-            seal_pass();
+            if (seal_pass() == Pass::failed)
+                announce();
             proc_exit(0);
         }
         TimestampTz wake_at = pass_due && retry_at < idle_at ? retry_at : idle_at;

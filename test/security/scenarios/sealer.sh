@@ -182,12 +182,17 @@ failing = require(agent, 250)
 got = notifications(listener)
 check("sealer_failing_still_announces", len(got) >= 1 and all(n.pid in sealer_pids() for n in got), True)
 check("sealer_failing_leaves_queue", queued(), 1)
+# A second transition while the failing pass waits for its retry is announced too.
+drain(listener)
+failing_too = require(agent, 251)
+got = notifications(listener)
+check("sealer_failing_announces_again", len(got) >= 1, True)
 one(admin, "ALTER SYSTEM RESET approval_gate.audit_key_file")
 one(admin, "SELECT pg_reload_conf()")
 until(lambda: one(admin, "SELECT current_setting('approval_gate.audit_key_file')") == "", "reload")
 one(admin, "SELECT approval_gate_seal_events()")
 check("sealer_failing_sealed_later",
-      one(admin, "SELECT count(*) FROM approval_gate_events WHERE request_id = %s", (failing,)), 1)
+      one(admin, "SELECT count(*) FROM approval_gate_events WHERE request_id IN (%s, %s)", (failing, failing_too)), 2)
 
 # 7. An idle worker exits, and the database can be dropped.
 one(admin, "ALTER SYSTEM SET approval_gate.sealer_idle_timeout = '200ms'")

@@ -19,7 +19,7 @@ INSERT INTO b VALUES (1, NULL);
 SELECT try($$DELETE FROM b$$) AS before_row_delete_trigger;
 DROP TRIGGER x ON b;
 CREATE TRIGGER x AFTER UPDATE ON b FOR EACH ROW EXECUTE FUNCTION approval_gate_protect_trigger();
-SELECT try($$UPDATE b SET id = 2$$) AS update_not_protected;
+SELECT try($$UPDATE b SET ws = ws$$) AS update_not_protected;
 DROP TRIGGER x ON b;
 CREATE TRIGGER x BEFORE TRUNCATE ON b FOR EACH STATEMENT EXECUTE FUNCTION approval_gate_protect_trigger();
 SELECT try($$TRUNCATE b$$) AS truncate_not_protected;
@@ -257,3 +257,54 @@ SELECT approval_gate_set_policy('drop_customer', gated => false);
 SELECT try($$DELETE FROM customers WHERE id = 1$$) AS delete_after_explicitly_ungated;
 \c - postgres
 SELECT approval_gate_drop_policy('drop_customer');
+
+-- Red team, third round.
+-- 5. gated_roles must name someone, and not the table's owner (an owner can drop the protection).
+CREATE ROLE agent_owner;
+GRANT gated_agents TO agent_owner;
+CREATE TABLE owned_by_agent (id int PRIMARY KEY, ws uuid NOT NULL);
+ALTER TABLE owned_by_agent OWNER TO agent_owner;
+SELECT try($$SELECT approval_gate_protect('owned_by_agent', 'delete_workspace', 'ws', gated_roles => '{}')$$) AS empty_gated_roles;
+SELECT try($$SELECT approval_gate_protect('owned_by_agent', 'delete_workspace', 'ws', gated_roles => '{gated_agents}')$$) AS owner_is_gated;
+SELECT count(*) AS protections_made FROM approval_gate_protected WHERE target = 'owned_by_agent'::regclass;
+-- 6. Under a DELETE-only protection, an UPDATE that moves a row to another workspace or key (where
+--    another approval, or no gate, would answer the DELETE) needs the row's approval; any other
+--    UPDATE is free. On a partitioned table too, where an in-place UPDATE is no DELETE.
+SELECT approval_gate_set_policy('delete_workspace', '44444444-4444-4444-4444-444444444444', gated => false);
+CREATE TABLE rehome (id int PRIMARY KEY, ws uuid NOT NULL, note text);
+INSERT INTO rehome VALUES (1, :ws, 'a'), (2, :ws, 'b');
+GRANT SELECT, UPDATE, DELETE ON rehome TO agent;
+SELECT approval_gate_protect('rehome', 'delete_workspace', 'ws');
+CREATE TABLE rehome_p (id int, ws uuid NOT NULL, note text, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE TABLE rehome_p1 PARTITION OF rehome_p FOR VALUES FROM (1) TO (100);
+INSERT INTO rehome_p VALUES (1, :ws, 'a');
+GRANT SELECT, UPDATE, DELETE ON rehome_p TO agent;
+SELECT approval_gate_protect('rehome_p', 'delete_workspace', 'ws');
+\c - agent
+SELECT try($$UPDATE rehome SET note = 'edited' WHERE id = 1$$) AS update_other_column;
+SELECT try($$UPDATE rehome SET ws = '44444444-4444-4444-4444-444444444444' WHERE id = 1$$) AS update_workspace;
+SELECT try($$UPDATE rehome SET id = 3 WHERE id = 2$$) AS update_key;
+SELECT try($$UPDATE rehome_p SET note = 'edited' WHERE id = 1$$) AS partitioned_update_other_column;
+SELECT try($$UPDATE rehome_p SET ws = '44444444-4444-4444-4444-444444444444' WHERE id = 1$$) AS partitioned_update_workspace;
+\c - postgres
+SELECT id, ws = :ws AS same_workspace, note FROM rehome ORDER BY id;
+SELECT approval_gate_drop_policy('delete_workspace', '44444444-4444-4444-4444-444444444444');
+-- 7. pg_database_owner as a gated role: the kept answer follows a change of the database's owner.
+-- (The table's owner must not own the database: it would be gated itself.)
+CREATE ROLE dbo_table_owner;
+CREATE TABLE dbo_docs (id int PRIMARY KEY, ws uuid NOT NULL);
+INSERT INTO dbo_docs VALUES (1, :ws), (2, :ws);
+GRANT SELECT, DELETE ON dbo_docs TO agent;
+SELECT try($$SELECT approval_gate_protect('dbo_docs', 'delete_workspace', 'ws', gated_roles => '{pg_database_owner}')$$) AS database_owner_owns_table;
+ALTER TABLE dbo_docs OWNER TO dbo_table_owner;
+SELECT approval_gate_protect('dbo_docs', 'delete_workspace', 'ws', gated_roles => '{pg_database_owner}');
+SELECT pg_catalog.pg_get_userbyid(datdba) AS owner_before FROM pg_database WHERE datname = current_database() \gset
+SET SESSION AUTHORIZATION agent;
+SELECT try($$DELETE FROM dbo_docs WHERE id = 1$$) AS not_owner_delete;
+RESET SESSION AUTHORIZATION;
+SELECT format('ALTER DATABASE %I OWNER TO agent', current_database()) \gexec
+SET SESSION AUTHORIZATION agent;
+SELECT try($$DELETE FROM dbo_docs WHERE id = 2$$) AS owner_delete;
+RESET SESSION AUTHORIZATION;
+SELECT format('ALTER DATABASE %I OWNER TO %I', current_database(), :'owner_before') \gexec
+SELECT id FROM dbo_docs ORDER BY id;
