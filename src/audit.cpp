@@ -4,6 +4,7 @@
 #include "encoding.hpp"
 #include "ids.hpp"
 #include "jcs.hpp"
+#include "owner_scope.hpp"
 #include "sealer.hpp"
 #include "settings.hpp"
 #include "sha256.hpp"
@@ -172,6 +173,9 @@ int64 seal_events(int64 max_events)
 {
     // First, so that a misconfigured key seals nothing with the wrong one.
     std::string key = audit_key();
+    // The sealing statements' plans are made once and kept: by index, whatever the queue's statistics
+    // said then, or a backlog would make every pass scan all of it.
+    active_owner_scope()->plan_by_index();
     run(Stmt::LockChainHeads, {});
     int64 total = 0;
     while (max_events <= 0 || total < max_events) {

@@ -36,6 +36,11 @@ int pin_path()
 
 void restore_settings(int level) { AtEOXact_GUC(true, level); }
 
+void forbid_seqscan()
+{
+    set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
 } // namespace
 
 OwnerScope *active_owner_scope() { return innermost; }
@@ -65,6 +70,12 @@ void OwnerScope::pin_search_path()
 {
     if (guc_nest_level_ < 0)
         guc_nest_level_ = guarded(pin_path);
+}
+
+void OwnerScope::plan_by_index()
+{
+    pin_search_path();
+    guarded(forbid_seqscan);
 }
 
 void OwnerScope::close()

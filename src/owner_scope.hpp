@@ -26,6 +26,10 @@ public:
     // Pins search_path for the rest of the scope; the statement runner calls it before the first
     // statement, so a scope that runs no SQL pays for no settings change.
     void pin_search_path();
+    // For the rest of the scope, plans a statement prepares scan by index: for statements whose
+    // tables' statistics may be stale or absent (a queue that grows and empties between two
+    // autovacuums), and that must stay proportional to their input, not to the table.
+    void plan_by_index();
 
 private:
     Oid saved_user_;
