@@ -1,45 +1,52 @@
 #!/usr/bin/env bash
-# approval_gate benchmark: one command, one throwaway cluster, one table. See bench/README.md.
+# approval_gate benchmark: one command, one throwaway cluster. See bench/README.md.
 #
-#   ./bench/run.sh                      # defaults: 10 s per scenario, about 10 minutes in all
-#   BENCH_SECONDS=30 ./bench/run.sh     # longer runs
+#   ./bench/run.sh                          # defaults: about 15-20 minutes on 2 cores
+#   BENCH_RATIO_ROUNDS=3 ./bench/run.sh     # steadier target ratios (the interleaved part takes 3x as long)
 #
 # Environment (all optional):
-#   BENCH_SECONDS=10            seconds per pgbench run
-#   BENCH_CLIENTS=4 BENCH_JOBS=2  pgbench -c / -j for every scenario but the contended one
-#   BENCH_HOT_CLIENTS=16        pgbench -c for the contended scenario
-#   BENCH_HOT_APPROVER_RATE=1000  approvals attempted per second during the contended scenario
-#   BENCH_HISTORY_ROWS=1000000  historical requests inserted before the second phase
-#   BENCH_MEM_CALLS=1000000     calls per read path in the memory check (BENCH_MEM_WRITE_CALLS=100000 for writes)
-#   BENCH_CONSUME_SUPPLY        pre-approved requests for the consume scenario (default 12000 per second it runs)
-#   BENCH_RATIO_SECONDS=3 BENCH_RATIO_ROUNDS=3  the interleaved runs behind the target ratios
-#   BENCH_PAIR_SECONDS=3 BENCH_PAIR_ROUNDS=2    the interleaved empty/history runs of each scenario
-#   BENCH_SYNCHRONOUS_COMMIT=off  'on' to include the disk's fsync latency in every committed write
-#   BENCH_PERF=1                profile every phase-1 run system-wide with perf (results/perf/*.txt)
-#   BENCH_KEEP=1                keep the cluster directory (logs, pgbench logs) after the run
+#   BENCH_SECONDS=3                  length of every pgbench run, unless one of the next says otherwise
+#   BENCH_RATIO_SECONDS, BENCH_RATIO_ROUNDS=1  the interleaved groups behind the targets
+#   BENCH_PAIR_SECONDS, BENCH_PAIR_ROUNDS=1    the empty/history pairs
+#   BENCH_WARMUP_SECONDS=1           a warm-up run before each group and pair, left out of every figure
+#   BENCH_LATENCY_SECONDS=10 BENCH_LATENCY_RATE=20  the notification latency run; probes a second
+#   BENCH_CLIENTS=4 BENCH_CLIENTS_HIGH=16 BENCH_JOBS=2  the two client columns; pgbench -j
+#   BENCH_SYNC="on off"              synchronous_commit settings, one after the other (targets judged on "on")
+#   BENCH_HISTORY_SYNC="on off"      the settings under which the empty/history pairs run too
+#   BENCH_HOT_APPROVER_RATE=1000     approvals attempted per second during the contended scenario
+#   BENCH_HISTORY_ROWS=1000000       historical requests in the history database
+#   BENCH_MEM_CALLS=1000000 BENCH_MEM_WRITE_CALLS=100000  calls per read path / full cycles in the memory check
+#   BENCH_CONSUME_RATE=12000 BENCH_FLOOR_RATE=30000  supply made per second of consume / floor run
+#   BENCH_WAITS=1                    sample wait events beside every run (0: off)
+#   BENCH_PERF=1                     profile every interleaved run system-wide with perf (results/perf/)
+#   BENCH_KEEP=1                     keep the cluster directory (server log, pgbench logs) after the run
 #   PG_BINDIR=/usr/lib/postgresql/15/bin
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-T=${BENCH_SECONDS:-10}
-CLIENTS=${BENCH_CLIENTS:-4}
+T=${BENCH_SECONDS:-3}
+RATIO_T=${BENCH_RATIO_SECONDS:-$T}
+RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-1}
+PAIR_T=${BENCH_PAIR_SECONDS:-$T}
+PAIR_ROUNDS=${BENCH_PAIR_ROUNDS:-1}
+WARM_T=${BENCH_WARMUP_SECONDS:-1}
+LAT_T=${BENCH_LATENCY_SECONDS:-10}
+LAT_RATE=${BENCH_LATENCY_RATE:-20}
+C_LO=${BENCH_CLIENTS:-4}
+C_HI=${BENCH_CLIENTS_HIGH:-16}
 JOBS=${BENCH_JOBS:-2}
-HOT_CLIENTS=${BENCH_HOT_CLIENTS:-16}
+SYNCS=${BENCH_SYNC:-on off}
+HISTORY_SYNCS=${BENCH_HISTORY_SYNC:-on off}
 HOT_RATE=${BENCH_HOT_APPROVER_RATE:-1000}
 HISTORY_ROWS=${BENCH_HISTORY_ROWS:-1000000}
 MEM_CALLS=${BENCH_MEM_CALLS:-1000000}
 MEM_WRITE_CALLS=${BENCH_MEM_WRITE_CALLS:-100000}
-RATIO_T=${BENCH_RATIO_SECONDS:-3}
-RATIO_ROUNDS=${BENCH_RATIO_ROUNDS:-3}
-PAIR_T=${BENCH_PAIR_SECONDS:-3}
-PAIR_ROUNDS=${BENCH_PAIR_ROUNDS:-2}
-# Consume runs on bench_empty in its pairs and in its target ratio; bench_hist is a copy, so the same
-# supply covers its pairs.
-CONSUME_SUPPLY=${BENCH_CONSUME_SUPPLY:-$((12000 * 2 * (PAIR_ROUNDS * PAIR_T + RATIO_ROUNDS * RATIO_T)))}
-PLPGSQL_SUPPLY=${BENCH_PLPGSQL_SUPPLY:-$((10000 * T))}
-SYNC=${BENCH_SYNCHRONOUS_COMMIT:-off}
+CONSUME_RATE=${BENCH_CONSUME_RATE:-12000}
+FLOOR_RATE=${BENCH_FLOOR_RATE:-30000}
+WAITS=${BENCH_WAITS:-1}
 PGBIN=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-DB=bench_empty   # phase "empty"; bench_hist (phase "history") is a copy of it plus the history
+PYTHON=/usr/bin/python3   # the system's, which has python3-psycopg2 (a pyenv python first in PATH may not)
+DB=bench_empty   # bench_hist is a copy of it plus the history
 PORT=5432
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -47,16 +54,27 @@ die() { log "ERROR: $*"; exit 1; }
 
 [ -x "$PGBIN/postgres" ] || die "no PostgreSQL 15 server in $PGBIN"
 command -v pgbench >/dev/null || die "pgbench not found"
-[ -f "$("$PGBIN/pg_config" --sharedir)/extension/approval_gate.control" ] ||
-    die "approval_gate is not installed: run 'make install' first"
+"$PYTHON" -c 'import psycopg2' 2>/dev/null || die "$PYTHON cannot import psycopg2 (apt-get install python3-psycopg2)"
+SHAREDIR=$("$PGBIN/pg_config" --sharedir)
+CONTROL=$SHAREDIR/extension/approval_gate.control
+[ -f "$CONTROL" ] || die "approval_gate is not installed: run 'make install' first"
+# The library as the extension's functions (and its sealer worker) name it, e.g. $libdir/approval_gate-1.1.
+MODULE=$(sed -n "s/^module_pathname *= *'\(.*\)'/\1/p" "$CONTROL")
+VERSION=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$CONTROL")
+SO_FILE="$("$PGBIN/pg_config" --pkglibdir)/${MODULE#\$libdir/}.so"
+SQL_FILE=$SHAREDIR/extension/approval_gate--$VERSION.sql
+if [ ! -f "$SO_FILE" ] || [ ! -f "$SQL_FILE" ]; then die "cannot find $SO_FILE and $SQL_FILE"; fi
 
+START=$(date +%s)
 LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 WORK=$(mktemp -d /tmp/approval_gate_bench.XXXXXX)
 SOCK=$WORK
 LOGS=$WORK/pgbench
 mkdir -p "$LOGS" "$HERE/results"
-RES=$WORK/results.tsv   # scenario phase clients tps median_ms p99_ms tx wal_bytes errors check
-: >"$RES"
+RUNS=$WORK/runs.tsv       # one line per pgbench run, see bench()
+CHECKS=$WORK/checks.tsv   # sync what ok|MISMATCH|info text
+LATENCY=$WORK/latency.tsv # sync sidecar-output consume-tps
+: >"$RUNS"; : >"$CHECKS"; : >"$LATENCY"
 
 as_owner() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -72,9 +90,15 @@ trap cleanup EXIT
 # ---------------------------------------------------------------------------------------------
 # The throwaway cluster: private socket directory, no TCP, autovacuum off (nothing writes behind
 # the scenarios' back), buffers large enough to hold a million historical rows.
+#
+# The preload names the library exactly as the extension's functions and its sealer worker do
+# ($libdir/approval_gate-<version>), not by the approval_gate symlink: PostgreSQL finds a library it
+# has loaded by that name first, and only then by the file's inode. Preloaded as 'approval_gate', a
+# `make install` during the run (a new file, a new inode) would have every later backend and sealer
+# worker load the new file beside the preloaded one, and that second copy does not see the sealer's
+# shared memory: transitions would notify in their own transactions again and nothing would seal.
+# Named this way, the whole run uses the build the postmaster loaded.
 # ---------------------------------------------------------------------------------------------
-SO_FILE="$("$PGBIN/pg_config" --pkglibdir)/approval_gate.so"
-SQL_FILE="$("$PGBIN/pg_config" --sharedir)/extension/approval_gate--1.0.sql"
 fingerprint() { cat "$SO_FILE" "$SQL_FILE" | md5sum | cut -c1-12; }
 BUILD0=$(fingerprint)
 log "initdb in $WORK"
@@ -88,13 +112,13 @@ shared_buffers = 1GB
 work_mem = 16MB
 maintenance_work_mem = 256MB
 autovacuum = off
-synchronous_commit = $SYNC
 checkpoint_timeout = 30min
 max_wal_size = 8GB
 log_min_messages = warning
-# Loaded once by the postmaster: every backend of this run uses the same build, even if someone
-# reinstalls the extension while the benchmark runs.
-shared_preload_libraries = 'approval_gate'
+# pg_stat_wal's wal_sync_time: how long the disk took to flush the WAL during each run (other work on
+# this machine changes it, and with synchronous_commit on every commit waits for it).
+track_wal_io_timing = on
+shared_preload_libraries = '$MODULE'
 log_min_error_statement = error
 EOF
 as_owner "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null
@@ -102,13 +126,13 @@ as_owner "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/nu
 export PGHOST=$SOCK PGPORT=$PORT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -U postgres)
 q() { "${PSQL[@]}" -At -d "$DB" -c "$1"; }
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
+use() { if [ "$1" = history ]; then DB=bench_hist; else DB=bench_empty; fi; }
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench_empty"
 
-log "setup: extension, PL/pgSQL baseline, roles, policies"
+log "setup: extension, PL/pgSQL baseline, roles, policies, protected table, copies"
 "${PSQL[@]}" -d "$DB" -f "$HERE/sql/setup.sql" >/dev/null
 BUILD_SETUP=$(fingerprint)   # the schema was created from these files
-# The diagnostic do-nothing function (noop_require.c): built into the throwaway directory for this run,
-# never installed.
+# The do-nothing function of target 8 (noop_require.c): built into the throwaway directory, never installed.
 PGCONFIG="$PGBIN/pg_config"
 # shellcheck disable=SC2046  # pg_config prints a list of flags
 cc $("$PGCONFIG" --cflags) $("$PGCONFIG" --cflags_sl) -I"$("$PGCONFIG" --includedir-server)" -shared \
@@ -118,286 +142,350 @@ cc $("$PGCONFIG" --cflags) $("$PGCONFIG" --cflags_sl) -I"$("$PGCONFIG" --include
     RETURNS approval_gate_decision LANGUAGE c VOLATILE AS '$WORK/noop_require.so', 'noop_require'"
 "${PSQL[@]}" -At -d "$DB" -f "$HERE/sql/preload.sql" | sed 's/^/    /' >&2
 
-# Pre-approved requests for keys lo..hi, two sessions in parallel on disjoint workspaces.
-make_supply() { # require_fn approve_fn lo hi
-    local lo=$3 hi=$4 batch=5000 part pids=()
+# ---------------------------------------------------------------------------------------------
+# Supplies. Every consume transaction takes the next key of its action's supply (a sequence), so
+# each run needs as many approved requests as it makes transactions: CONSUME_RATE a second of
+# consume run, for every run that consumes. The history database is copied from bench_empty with
+# the supply its own consume runs need (the empty/history pairs); the rest is added afterwards, to
+# bench_empty only.
+# ---------------------------------------------------------------------------------------------
+N_SYNC=$(wc -w <<<"$SYNCS")
+N_HSYNC=0
+for s in $HISTORY_SYNCS; do case " $SYNCS " in *" $s "*) N_HSYNC=$((N_HSYNC + 1)) ;; esac; done
+GROUP_RUN_SECONDS=$((2 * RATIO_ROUNDS * RATIO_T * 2 * N_SYNC))   # one arm: 2 runs a round, 2 client counts
+PAIR_SUPPLY=$((CONSUME_RATE * (2 * PAIR_ROUNDS * PAIR_T + WARM_T) * N_HSYNC))   # with the warm-up
+CONSUME_SUPPLY=$((PAIR_SUPPLY + CONSUME_RATE * (GROUP_RUN_SECONDS + LAT_T * N_SYNC)))
+CONSUME1_SUPPLY=$((CONSUME_RATE * GROUP_RUN_SECONDS))
+FLOOR_SUPPLY=$((FLOOR_RATE * GROUP_RUN_SECONDS))
+# Rows lo..hi made by an SQL file, in batches of 50,000, two sessions in parallel.
+batches() { # file lo hi [psql -v options...]
+    local file=$1 lo=$2 hi=$3 batch=50000 part pids=()
+    shift 3
     for part in 0 1; do
         (
             local a b
-            for ((a = lo; a <= hi; a += batch)); do
+            for ((a = lo + part * batch; a <= hi; a += 2 * batch)); do
                 b=$((a + batch - 1)); [ $b -gt "$hi" ] && b=$hi
-                "${PSQL[@]}" -At -d "$DB" -v require="$1" -v approve="$2" -v lo=$a -v hi=$b -v part=$part \
-                    -f "$HERE/sql/supply.sql" >/dev/null
+                "${PSQL[@]}" -d "$DB" "$@" -v lo="$a" -v hi="$b" -f "$HERE/sql/$file" >/dev/null
             done
         ) &
         pids+=($!)
     done
-    for p in "${pids[@]}"; do wait "$p"; done
+    for p in "${pids[@]}"; do wait "$p" || die "$file failed"; done
 }
-
-log "supply: $CONSUME_SUPPLY pre-approved requests for approval_gate, $PLPGSQL_SUPPLY for plpgsql_gate"
-make_supply approval_gate_require approval_gate_approve 1 "$CONSUME_SUPPLY"
-make_supply plpgsql_gate.require plpgsql_gate.approve 1 "$PLPGSQL_SUPPLY"
-log "    approved: approval_gate $(q "SELECT count(*) FROM approval_gate_requests WHERE action = 'bench_consume' AND status = 'approved'"), plpgsql_gate $(q "SELECT count(*) FROM plpgsql_gate.requests WHERE action = 'bench_consume' AND status = 'approved'")"
+supply() { # action modulus base idbase lo hi: approved requests (sql/supply.sql)
+    batches supply.sql "$5" "$6" -v action="$1" -v modulus="$2" -v base="$3" -v idbase="$4"
+}
+log "supply for the empty/history pairs: $PAIR_SUPPLY approved requests"
+if [ "$PAIR_SUPPLY" -gt 0 ]; then supply bench_consume 1024 0 1099511627776 1 "$PAIR_SUPPLY"; fi
 q "VACUUM ANALYZE" >/dev/null
 
-# The history database: the same state, plus the history. Scenarios then alternate between the two
-# databases (empty, history, empty, history...) so that both sides of each ratio run back to back.
+# The history database: the same state, plus the history. The pairs alternate between the two
+# databases (empty, history, history, empty) so that both sides of each ratio run back to back.
 log "history: bench_hist = bench_empty + $HISTORY_ROWS historical requests"
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench_hist TEMPLATE bench_empty STRATEGY FILE_COPY"
 "${PSQL[@]}" -d bench_hist -v rows="$HISTORY_ROWS" -f "$HERE/sql/history.sql" >/dev/null
 "${PSQL[@]}" -d bench_hist -c "VACUUM ANALYZE" >/dev/null
 log "    bench_hist requests: $("${PSQL[@]}" -At -d bench_hist -c "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM approval_gate_requests GROUP BY 1) s")"
-q "CHECKPOINT" >/dev/null
 
-use() { if [ "$1" = history ]; then DB=bench_hist; else DB=bench_empty; fi; }
+log "supply for the interleaved runs: $((CONSUME_SUPPLY - PAIR_SUPPLY)) (1024 workspaces) + $CONSUME1_SUPPLY (one workspace) approved requests, $FLOOR_SUPPLY floor rows"
+supply bench_consume 1024 0 1099511627776 $((PAIR_SUPPLY + 1)) "$CONSUME_SUPPLY"
+supply bench_consume1 1 1048576 2199023255552 1 "$CONSUME1_SUPPLY"
+"${PSQL[@]}" -d "$DB" -f "$HERE/sql/consume_floor.sql" >/dev/null
+batches floor_supply.sql 1 "$FLOOR_SUPPLY"
+q "VACUUM ANALYZE" >/dev/null
+q "CHECKPOINT" >/dev/null
 
 # ---------------------------------------------------------------------------------------------
 # Outcome probes: each scenario's statement once, in a rolled-back transaction, must give the
 # outcome the scenario claims to measure.
 # ---------------------------------------------------------------------------------------------
-probe() { # expected sql
+probe() { # expected user sql (psql input: its first output line is the outcome)
     local got
-    got=$("${PSQL[@]}" -At -d "$DB" -c "BEGIN" -c "$2" -c "ROLLBACK" | head -1)
-    if [ "$got" = "$1" ]; then log "    probe ok: $1"; else die "probe expected '$1', got '$got' from: $2"; fi
+    got=$(printf 'BEGIN;\n%s\nROLLBACK;\n' "$3" | psql -X -q -At -U "$2" -d "$DB" -v VERBOSITY=sqlstate -f - 2>&1 | sed "s/^psql:<stdin>:[0-9]*: //" | head -1)
+    if [ "$got" = "$1" ]; then log "    probe ok: $1"; else die "probe expected '$1', got '$got' from: $3"; fi
 }
+ONE_WS="lpad(to_hex(1048576), 32, '0')::uuid"
 log "outcome probes"
 for phase in empty history; do
     use $phase
-    probe not_gated "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
-    probe not_gated "SELECT outcome FROM bench.noop_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
-    probe pending "SELECT outcome FROM approval_gate_require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
-    probe approved "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_consume', jsonb_build_object('k', 1025))"
-    probe not_gated "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
-    probe pending "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
-    probe approved "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(1), 32, '0')::uuid, 'bench_consume', jsonb_build_object('k', 1025))"
-    probe approved "SELECT r2.outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_cycle', '{\"probe\": 1}') r1,
-        LATERAL approval_gate_approve(r1.request_id) a,
-        LATERAL approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_cycle', CASE WHEN a = 'approved' THEN '{\"probe\": 1}'::jsonb END) r2"
+    probe not_gated bench_agent "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
+    probe not_gated bench_agent "SELECT outcome FROM bench.noop_require(lpad(to_hex(1), 32, '0')::uuid, 'read_thing', '{}')"
+    probe pending bench_agent "SELECT outcome FROM approval_gate_require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
+    probe pending bench_agent "SELECT outcome FROM plpgsql_gate.require(lpad(to_hex(7), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', 7))"
+    if [ $phase = empty ] || [ "$PAIR_SUPPLY" -gt 0 ]; then
+        probe approved bench_agent "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_consume', jsonb_build_object('k', 1))"
+    fi
+    for tool in approval_gate_require:approval_gate_approve plpgsql_gate.require:plpgsql_gate.approve; do
+        probe approved postgres "SELECT request_id AS rid FROM ${tool%:*}($ONE_WS, 'bench_cycle', '{\"probe\": 1}') \\gset
+            SELECT ${tool#*:}(:'rid') \\g /dev/null
+            SELECT outcome FROM ${tool%:*}($ONE_WS, 'bench_cycle', '{\"probe\": 1}');"
+    done
 done
 use empty
+probe approved bench_agent "SELECT outcome FROM approval_gate_require($ONE_WS, 'bench_consume1', jsonb_build_object('k', 1))"
+probe pending bench_agent "SELECT outcome FROM approval_gate_require(lpad(to_hex(1), 32, '0')::uuid, 'bench_new', jsonb_build_object('k', 0))"
+probe consumed bench_agent "WITH c AS (UPDATE bench.floor_requests SET status = 'consumed' WHERE id = lpad(to_hex(1), 32, '0')::uuid RETURNING status) SELECT status FROM c"
+probe 1 bench_agent "WITH d AS (DELETE FROM bench.docs WHERE id = 1 RETURNING *) INSERT INTO bench.docs SELECT * FROM d RETURNING 1"
+probe 1 postgres "WITH d AS (DELETE FROM bench.docs WHERE id = 1 RETURNING *) INSERT INTO bench.docs SELECT * FROM d RETURNING 1"
+probe 1 bench_agent "UPDATE bench.docs SET n = n + 1 WHERE id = 1 RETURNING 1"
+# The protection is live: the same UPDATE by a gated role is refused.
+probe "ERROR:  AG001" bench_robot "UPDATE bench.docs SET n = n + 1 WHERE id = 1 RETURNING 1"
 
 # ---------------------------------------------------------------------------------------------
-# One pgbench run: vacuum first (autovacuum is off), WAL position before and after, latency
-# percentiles from the per-transaction log.
+# One pgbench run. Before it: VACUUM (autovacuum is off), the WAL position and the event queue's
+# sequence. After it: the sealer's backlog (events still queued when pgbench stopped), then the
+# wait until the sealer has drained the queue, so that no sealing left over from this run shares the
+# CPU with the next one, and the WAL counted includes the sealing of this run's events. Beside it:
+# the wait-event sampler (sidecar.py waits) and, for some runs, another process (SIDE).
 # ---------------------------------------------------------------------------------------------
-percentiles() { # files... -> "median_ms p99_ms"
-    cat "$@" | awk '{print $3}' | sort -n | awk '{v[NR] = $1}
-        END { if (NR == 0) { print "- -"; exit }
-              m = int(NR * 0.50); if (m < 1) m = 1; p = int(NR * 0.99); if (p < 1) p = 1;
-              printf "%.3f %.3f\n", v[m] / 1000, v[p] / 1000 }'
+queued() { q "SELECT count(*) FROM approval_gate_event_queue"; }
+# Seconds until the current database's queue is empty (at most 120).
+drain() {
+    local t0=${EPOCHREALTIME/./} i dt
+    for i in $(seq 1200); do
+        if [ "$(queued)" = 0 ]; then
+            dt=$((${EPOCHREALTIME/./} - t0))
+            printf '%d.%d\n' $((dt / 1000000)) $((dt / 100000 % 10))
+            return
+        fi
+        [ "$i" = 1200 ] || sleep 0.1
+    done
+    die "the sealer left $(queued) events queued in $DB for 2 minutes: sealing is not working (see $WORK/server.log)"
 }
 
-LAST_TX=0
 LAST_TPS=0
+SYNC=on    # the current synchronous_commit setting
 RUN_T=$T   # seconds of the current pgbench run
-SEG=1      # which run of a scenario/phase pair this is
-bench() { # name phase user clients jobs script [check-sql-before-after]
-    local name=$1 phase=$2 user=$3 c=$4 j=$5 script=$6 prefix out lsn0 lsn1 wal tps tx errors lat
-    prefix="$LOGS/$(echo "$name.$phase" | tr -c 'A-Za-z0-9.\n' '_').$SEG"
-    q "VACUUM" >/dev/null
-    lsn0=$(q "SELECT pg_current_wal_lsn()")
-    local perf_pid=
-    if [ "${BENCH_PERF:-0}" = 1 ] && [ "$phase" = empty ]; then
+RUN_N=0
+SIDE=       # a function that starts a process to run beside the next pgbench run, and sets SIDE_PID
+SIDE_PID=
+bench() { # label set phase round user clients script
+    local label=$1 set=$2 phase=$3 round=$4 user=$5 c=$6 script=$7 prefix out pos0 pos1 tps tx errors backlog dt
+    local lsn0 seq0 syncs0 sync_ms0 wal events syncs sync_ms
+    local perf_pid='' waits_pid='' side_pid=''
+    use "$phase"
+    RUN_N=$((RUN_N + 1))
+    prefix="$LOGS/$RUN_N.$(echo "$label" | tr -c 'A-Za-z0-9\n' '_')"
+    pos0=$("${PSQL[@]}" -At -F ' ' -d "$DB" -c "VACUUM" \
+        -c "SELECT pg_current_wal_lsn(), (SELECT last_value FROM approval_gate_event_queue_id_seq), wal_sync, wal_sync_time
+              FROM pg_stat_wal")
+    if [ "${BENCH_PERF:-0}" = 1 ] && [ "$set" != history ]; then
+        mkdir -p "$HERE/results/perf"
         perf record -q -e cpu-clock -F 999 -a -o "$prefix.perf.data" -- sleep "$RUN_T" >/dev/null 2>&1 &
         perf_pid=$!
     fi
-    out=$(pgbench -n -M prepared -c "$c" -j "$j" -T "$RUN_T" -U "$user" -l --log-prefix="$prefix" \
+    if [ "$WAITS" = 1 ]; then
+        PGDATABASE=$DB "$PYTHON" "$HERE/sidecar.py" waits "$RUN_T" "$prefix.waits" &
+        waits_pid=$!
+    fi
+    if [ -n "$SIDE" ]; then "$SIDE" "$prefix"; side_pid=$SIDE_PID; fi
+    out=$(pgbench -n -M prepared -c "$c" -j "$JOBS" -T "$RUN_T" -U "$user" -l --log-prefix="$prefix" \
         -f "$HERE/scripts/$script" "$DB" 2>"$prefix.stderr") || true
+    backlog=$(queued)
+    dt=$(drain)
+    read -r lsn0 seq0 syncs0 sync_ms0 <<<"$pos0"
+    pos1=$("${PSQL[@]}" -At -F $'\t' -d "$DB" -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0')::bigint,
+               (SELECT last_value FROM approval_gate_event_queue_id_seq) - $seq0, wal_sync - $syncs0,
+               round((wal_sync_time - $sync_ms0)::numeric, 1) FROM pg_stat_wal")
+    [ -z "$waits_pid" ] || wait "$waits_pid" || true
+    [ -z "$side_pid" ] || wait "$side_pid" || true
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid" || true
-        mkdir -p "$HERE/results/perf"
         perf report -i "$prefix.perf.data" --comm postgres --sort dso,symbol --stdio --percent-limit 0.5 2>/dev/null |
-            grep -v '^$' >"$HERE/results/perf/$(basename "$prefix").txt" || true
+            grep -v '^$' >"$HERE/results/perf/$SYNC.c$c.$(basename "$prefix").txt" || true
+        rm -f "$prefix.perf.data"
     fi
-    lsn1=$(q "SELECT pg_current_wal_lsn()")
-    wal=$(q "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0')::bigint")
+    # The latency histogram (µs, count) of the run, from pgbench's per-transaction log.
+    cat "$prefix".[0-9]* 2>/dev/null | awk '{ n[$3]++ } END { for (v in n) print v, n[v] }' >"$prefix.hist"
     tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
     tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
     errors=$(grep -c -E 'ERROR|aborted|error' "$prefix.stderr" || true)
-    lat=$(percentiles "$prefix".[0-9]*)
     [ -n "$tps" ] || { tps=0; tx=0; }
-    LAST_TX=$tx
     LAST_TPS=$tps
-    printf '%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$phase" "$c" "$tps" "${lat% *}" "${lat#* }" "$tx" "$wal" \
-        "$errors" "$prefix" >>"$RES"
-    log "    $name [$phase #$SEG, ${RUN_T}s] c=$c tps=$tps tx=$tx median/p99(ms)=$lat wal=$wal B errors=$errors"
+    read -r wal events syncs sync_ms <<<"$pos1"
+    # sync clients label set phase round tps tx wal events backlog drain-seconds errors prefix
+    # wal-flushes wal-flush-ms
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$SYNC" "$c" "$label" "$set" \
+        "$phase" "$round" "$tps" "$tx" "$wal" "$events" "$backlog" "$dt" "$errors" "$prefix" "$syncs" "$sync_ms" >>"$RUNS"
+    log "    [$SYNC c=$c] $label ($set, $phase, ${RUN_T}s): tps=${tps%.*} wal/tx=$((tx > 0 ? wal / tx : 0)) B events=$events backlog=$backlog drained in ${dt}s WAL flushes=$syncs ($sync_ms ms) errors=$errors"
     if [ "$errors" != 0 ]; then head -5 "$prefix.stderr" | sed 's/^/        /' >&2; fi
 }
 
-CHECKS=$WORK/checks.tsv   # scenario phase text
-: >"$CHECKS"
-check() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$CHECKS"; log "    check $1 [$2 #$SEG]: $3"; }
-
-count_ext() { q "SELECT count(*) FROM approval_gate_requests WHERE action = '$1' AND status = '$2'"; }
-count_pl() { q "SELECT count(*) FROM plpgsql_gate.requests WHERE action = '$1' AND status = '$2'"; }
-count_events() { q "SELECT count(*) FROM approval_gate_events"; }
-
-sc_ungated() { # phase
-    local phase=$1 b2 a2 e0 e1
-    use "$phase"
-    e0=$(count_events); b2=$(q "SELECT count(*) FROM approval_gate_requests")
-    bench "approval_gate ungated" "$phase" bench_agent "$CLIENTS" "$JOBS" ext_ungated.sql
-    e1=$(count_events); a2=$(q "SELECT count(*) FROM approval_gate_requests")
-    check "approval_gate ungated" "$phase" "rows written: $((a2 - b2)) requests, $((e1 - e0)) events"
-}
-
-sc_dedup() { # phase
-    local phase=$1 before after b2 a2 e0 e1
-    use "$phase"
-    before=$(count_ext bench_dedup pending); e0=$(count_events); b2=$(q "SELECT count(*) FROM approval_gate_requests")
-    bench "approval_gate pending dedup" "$phase" bench_agent "$CLIENTS" "$JOBS" ext_dedup.sql
-    after=$(count_ext bench_dedup pending); e1=$(count_events); a2=$(q "SELECT count(*) FROM approval_gate_requests")
-    check "approval_gate pending dedup" "$phase" "pending $before -> $after, rows written: $((a2 - b2)) requests, $((e1 - e0)) events"
-}
-
-sc_consume() { # phase
-    local phase=$1 c0 p0 c1 p1
-    use "$phase"
-    c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
-    bench "approval_gate consume" "$phase" bench_agent "$CLIENTS" "$JOBS" ext_consume.sql
-    c1=$(count_ext bench_consume consumed); p1=$(count_ext bench_consume pending)
-    check "approval_gate consume" "$phase" "consumed $((c1 - c0)) of $LAST_TX tx; supply left $(count_ext bench_consume approved); pending created (supply ran out) $((p1 - p0))"
-}
-
-sc_cycle() { # phase
-    local phase=$1 c0 c1
-    use "$phase"
-    c0=$(count_ext bench_cycle consumed)
-    bench "approval_gate full cycle" "$phase" postgres "$CLIENTS" "$JOBS" ext_cycle.sql
-    c1=$(count_ext bench_cycle consumed)
-    check "approval_gate full cycle" "$phase" "consumed $((c1 - c0)) of $LAST_TX tx; left pending $(count_ext bench_cycle pending), approved $(count_ext bench_cycle approved)"
-}
-
-# Contended: HOT_CLIENTS agents on 10 keys, while one approver approves what is pending.
-sc_contended() { # phase
-    local phase=$1 c0 p0 c1 p1 dbl apid aprefix="$LOGS/hot_approver.$1.$SEG"
-    use "$phase"
-    c0=$(count_ext bench_hot consumed); p0=$(q "SELECT count(*) FROM approval_gate_requests WHERE action = 'bench_hot'")
-    pgbench -n -M prepared -c 1 -j 1 -R "$HOT_RATE" -T "$RUN_T" -U bench_alice -f "$HERE/scripts/ext_hot_approver.sql" \
-        "$DB" >"$aprefix.out" 2>"$aprefix.stderr" &
-    apid=$!
-    bench "approval_gate contended (10 keys)" "$phase" bench_agent "$HOT_CLIENTS" "$JOBS" ext_hot.sql
-    wait "$apid" || true
-    c1=$(count_ext bench_hot consumed); p1=$(q "SELECT count(*) FROM approval_gate_requests WHERE action = 'bench_hot'")
-    dbl=$(q "SELECT count(*) FROM (SELECT request_id FROM approval_gate_events WHERE event = 'consumed' GROUP BY 1 HAVING count(*) > 1) d")
-    check "approval_gate contended (10 keys)" "$phase" "of $LAST_TX tx: approved (consumed) $((c1 - c0)), pending created $((p1 - p0)), pending reused $((LAST_TX - (c1 - c0) - (p1 - p0))); approvals consumed twice: $dbl; approver: $(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$aprefix.out") tries, errors $(grep -c -E 'ERROR|aborted' "$aprefix.stderr" || true)"
+check() { # what ok|MISMATCH|info text
+    printf '%s\t%s\t%s\t%s\n' "$SYNC" "$1" "$2" "$3" >>"$CHECKS"
+    log "    check [$SYNC] $1: $2 $3"
 }
 
 # ---------------------------------------------------------------------------------------------
-# The runs. Baselines on bench_empty; each approval_gate scenario on bench_empty then bench_hist.
+# The interleaved groups behind the targets, on bench_empty: a group's arms run in order, then in
+# reverse (baseline, scenario, scenario, baseline for two arms; A B C D D C B A for four), RATIO_ROUNDS
+# times, RATIO_T seconds a run, at each client count. Any two arms of a group are then interleaved
+# alike, so a drift of the machine during the group weighs on both sides of their ratio the same.
+# An arm: "label|script|user".
 # ---------------------------------------------------------------------------------------------
-log "baselines"
-sc_select1() { use "$1"; bench "SELECT 1" "$1" bench_agent "$CLIENTS" "$JOBS" select1.sql; }
-# A pair runs as empty, history, history, empty, PAIR_ROUNDS times, PAIR_T seconds a run: drift
-# within a round cancels out, and the rounds show how far the ratio moves from one to the next.
-PAIRS=$WORK/pairs.tsv   # scenario round empty_tps history_tps
-: >"$PAIRS"
-pair() { # scenario-function scenario-label
-    local r e h
-    RUN_T=$PAIR_T
-    for ((r = 1; r <= PAIR_ROUNDS; r++)); do
-        SEG=$((2 * r - 1)); $1 empty; e=$LAST_TPS; $1 history; h=$LAST_TPS
-        SEG=$((2 * r)); $1 history; h="$h $LAST_TPS"; $1 empty; e="$e $LAST_TPS"
-        printf '%s\t%s\t%s\t%s\n' "$2" "$r" "$e" "$h" >>"$PAIRS"
-    done
-    RUN_T=$T; SEG=1
-}
-pair sc_select1 "SELECT 1"
-use empty
-bench "UPDATE by pk" empty bench_agent "$CLIENTS" "$JOBS" update.sql
-bench "plpgsql ungated" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_ungated.sql
-
-before=$(count_pl bench_dedup pending); b2=$(q "SELECT count(*) FROM plpgsql_gate.requests")
-bench "plpgsql pending dedup" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_dedup.sql
-check "plpgsql pending dedup" empty "pending $before -> $(count_pl bench_dedup pending), rows written: $(($(q "SELECT count(*) FROM plpgsql_gate.requests") - b2))"
-
-b2=$(q "SELECT count(*) FROM plpgsql_gate.requests")
-bench "app-side pending dedup" empty bench_agent "$CLIENTS" "$JOBS" app_dedup.sql
-check "app-side pending dedup" empty "pending $(count_pl app_dedup pending), rows written: $(($(q "SELECT count(*) FROM plpgsql_gate.requests") - b2))"
-
-c0=$(count_pl bench_consume consumed)
-bench "plpgsql consume" empty bench_agent "$CLIENTS" "$JOBS" plpgsql_consume.sql
-check "plpgsql consume" empty "consumed $(($(count_pl bench_consume consumed) - c0)) of $LAST_TX tx; supply left $(count_pl bench_consume approved); pending created (supply ran out) $(count_pl bench_consume pending)"
-
-c0=$(count_pl bench_cycle consumed)
-bench "plpgsql full cycle" empty postgres "$CLIENTS" "$JOBS" plpgsql_cycle.sql
-check "plpgsql full cycle" empty "consumed $(($(count_pl bench_cycle consumed) - c0)) of $LAST_TX tx"
-
-log "approval_gate scenarios, empty then history"
-pair sc_ungated "approval_gate ungated"
-pair sc_dedup "approval_gate pending dedup"
-pair sc_consume "approval_gate consume"
-pair sc_cycle "approval_gate full cycle"
-pair sc_contended "approval_gate contended (10 keys)"
-
-# ---------------------------------------------------------------------------------------------
-# The target ratios, each from its baseline and scenario interleaved on bench_empty (baseline,
-# scenario, scenario, baseline; RATIO_ROUNDS times, RATIO_T seconds a run). This machine's
-# throughput drifts by 10-20% within minutes, which single runs minutes apart would put into the
-# ratio; interleaved runs share the drift. Phase "paired" in the table.
-# ---------------------------------------------------------------------------------------------
-ROUNDS=$WORK/rounds.tsv   # target round baseline_tps scenario_tps
-: >"$ROUNDS"
-versus() { # target baseline-label baseline-script scenario-label scenario-script [user]
-    local r b s user=${6:-bench_agent}
-    use empty
+group() { # set clients arm...
+    local set=$1 c=$2 r i arm n label script user
+    shift 2
+    local arms=("$@")
+    n=${#arms[@]}
+    # A warm-up run of the first arm, WARM_T seconds, left out of every figure: the first run after a
+    # change of scenario (or of setting) is otherwise slower, and it is always a baseline's.
+    IFS='|' read -r label script user <<<"${arms[0]}"
+    RUN_T=$WARM_T
+    bench "$label" warmup empty 0 "$user" "$c" "$script"
     RUN_T=$RATIO_T
     for ((r = 1; r <= RATIO_ROUNDS; r++)); do
-        SEG=$r
-        bench "$2" paired "$user" "$CLIENTS" "$JOBS" "$3"; b=$LAST_TPS
-        bench "$4" paired "$user" "$CLIENTS" "$JOBS" "$5"; s=$LAST_TPS
-        bench "$4" paired "$user" "$CLIENTS" "$JOBS" "$5"; s="$s $LAST_TPS"
-        bench "$2" paired "$user" "$CLIENTS" "$JOBS" "$3"; b="$b $LAST_TPS"
-        printf '%s\t%s\t%s\t%s\n' "$1" "$r" "$b" "$s" >>"$ROUNDS"
+        for ((i = 0; i < 2 * n; i++)); do
+            if [ "$i" -lt "$n" ]; then arm=${arms[$i]}; else arm=${arms[$((2 * n - 1 - i))]}; fi
+            IFS='|' read -r label script user <<<"$arm"
+            bench "$label" "$set" empty "$r" "$user" "$c" "$script"
+        done
     done
     RUN_T=$T
-    SEG=1
 }
-# The consume floor's supply (sql/consume_floor.sql): every transaction of floor_consume.sql takes a row.
-FLOOR_SUPPLY=$((25000 * 2 * RATIO_ROUNDS * RATIO_T))
-log "consume floor: $FLOOR_SUPPLY approved rows in look-alike tables on bench_empty"
-"${PSQL[@]}" -d bench_empty -v rows="$FLOOR_SUPPLY" -f "$HERE/sql/consume_floor.sql" >/dev/null
-log "target ratios: baseline and scenario interleaved, $RATIO_ROUNDS rounds of ${RATIO_T} s runs"
-versus ungated "SELECT 1" select1.sql "approval_gate ungated" ext_ungated.sql
-versus ungated_args "SELECT 1" select1.sql "ungated statement without the call" ext_ungated_args.sql
-versus ungated_noop "SELECT 1" select1.sql "ungated statement calling a do-nothing C function" noop_ungated.sql
-versus dedup_plpgsql "plpgsql pending dedup" plpgsql_dedup.sql "approval_gate pending dedup" ext_dedup.sql
-versus dedup_app "app-side pending dedup" app_dedup.sql "approval_gate pending dedup" ext_dedup.sql
-c0=$(count_ext bench_consume consumed); p0=$(count_ext bench_consume pending)
-versus consume "UPDATE by pk" update.sql "approval_gate consume" ext_consume.sql
-check "approval_gate consume" paired "consumed $(($(count_ext bench_consume consumed) - c0)); supply left $(count_ext bench_consume approved); pending created (supply ran out) $(($(count_ext bench_consume pending) - p0))"
-versus consume_floor "UPDATE by pk" update.sql "consume floor: its writes as one SQL statement" floor_consume.sql
-check "consume floor: its writes as one SQL statement" paired "$(q "SELECT 'consumed ' || count(*) FILTER (WHERE status = 'consumed') || ', supply left ' || count(*) FILTER (WHERE status = 'approved') || ', audit rows ' || (SELECT count(*) FROM bench.floor_events) FROM bench.floor_requests")"
-# Not a target of its own, but the comparison a user makes: the whole cycle against PL/pgSQL.
-versus cycle_plpgsql "plpgsql full cycle" plpgsql_cycle.sql "approval_gate full cycle" ext_cycle.sql postgres
-# A target's ratio: its scenario runs' mean TPS over its baseline runs' mean; per round, the same over
-# that round's two runs of each.
-SPREAD=$WORK/spread.tsv   # target ratio lowest-round highest-round
-awk -F'\t' '{ split($3, b, " "); split($4, s, " "); r = (s[1] + s[2]) / (b[1] + b[2]);
-              sb[$1] += b[1] + b[2]; ss[$1] += s[1] + s[2];
-              if (!($1 in lo) || r < lo[$1]) lo[$1] = r; if (!($1 in hi) || r > hi[$1]) hi[$1] = r }
-            END { for (t in lo) printf "%s\t%.4f\t%.2f\t%.2f\n", t, ss[t] / sb[t], lo[t], hi[t] }' "$ROUNDS" >"$SPREAD"
-# The same for the history/empty pairs: lowest and highest round.
-awk -F'\t' '{ split($3, e, " "); split($4, h, " "); r = (h[1] + h[2]) / (e[1] + e[2]);
-              if (!($1 in lo) || r < lo[$1]) lo[$1] = r; if (!($1 in hi) || r > hi[$1]) hi[$1] = r }
-            END { for (t in lo) printf "%s\t%.2f\t%.2f\n", t, lo[t], hi[t] }' "$PAIRS" >>"$SPREAD"
+both() { local set=$1; shift; group "$set" "$C_LO" "$@"; group "$set" "$C_HI" "$@"; }
 
-# One row per scenario and phase: TPS is the mean of its runs, the rest is summed or pooled.
-AGG=$WORK/aggregate.tsv
-: >"$AGG"
-while IFS=$'\t' read -r name phase; do
-    prefixes=$(awk -F'\t' -v n="$name" -v p="$phase" '$1 == n && $2 == p { print $10 }' "$RES")
-    files=()
-    for pf in $prefixes; do files+=("$pf".[0-9]*); done
-    lat=$(percentiles "${files[@]}")
-    awk -F'\t' -v n="$name" -v p="$phase" -v med="${lat% *}" -v p99="${lat#* }" '
-        $1 == n && $2 == p { k++; c = $3; tps += $4; tx += $7; wal += $8; err += $9 }
-        END { printf "%s\t%s\t%s\t%.0f\t%s\t%s\t%d\t%d\t%d\t%d\n", n, p, c, tps / k, med, p99, tx, wal, err, k }' "$RES" >>"$AGG"
-done < <(awk -F'\t' '!seen[$1 "\t" $2]++ { print $1 "\t" $2 }' "$RES")
+UPDATE_PK="UPDATE by pk|update.sql|bench_agent"
+CONSUME="approval_gate consume (1024 workspaces)|ext_consume.sql|bench_agent"
+CONSUME1="approval_gate consume (one workspace)|ext_consume_1ws.sql|bench_agent"
+FLOOR="consume floor: its writes as one SQL statement|floor_consume.sql|bench_agent"
+UNGATED="approval_gate ungated|ext_ungated.sql|bench_agent"
+NOOP="do-nothing C function, same statement|noop_ungated.sql|bench_agent"
+DEDUP="approval_gate pending dedup|ext_dedup.sql|bench_agent"
+PL_DEDUP="plpgsql pending dedup|plpgsql_dedup.sql|bench_agent"
+CYCLE="approval_gate full cycle (one workspace)|ext_cycle.sql|postgres"
+PL_CYCLE="plpgsql full cycle (one workspace)|plpgsql_cycle.sql|postgres"
+PENDING="approval_gate new pending|ext_pending.sql|bench_agent"
+INSERT="INSERT of one request row|insert_request.sql|bench_agent"
+SELECT1="SELECT 1|select1.sql|bench_agent"
+HOT="approval_gate contended (10 keys)|ext_hot.sql|bench_agent"
+protect_arms() { # update|delete
+    local op=$1 file=${1,,}
+    echo "$op by pk, unprotected table|unprotected_$file.sql|bench_agent"
+    echo "$op by pk, protected table (role not gated)|protected_$file.sql|bench_agent"
+    echo "$op by pk, unprotected table, superuser|unprotected_$file.sql|postgres"
+    echo "$op by pk, protected table, superuser|protected_$file.sql|postgres"
+}
+mapfile -t PROTECT_UPDATE < <(protect_arms UPDATE)
+mapfile -t PROTECT_DELETE < <(protect_arms DELETE)
 
 # ---------------------------------------------------------------------------------------------
-# Memory: each call path many times in one backend.
+# The empty/history pairs: a scenario runs on bench_empty, bench_hist, bench_hist, bench_empty,
+# PAIR_ROUNDS times, PAIR_T seconds a run, after a warm-up run on bench_empty (as for the groups).
+# ---------------------------------------------------------------------------------------------
+# The human side of the contended scenario: one approver on the hot keys.
+approver() { # prefix
+    pgbench -n -M prepared -c 1 -j 1 -R "$HOT_RATE" -T "$RUN_T" -U bench_alice \
+        -f "$HERE/scripts/ext_hot_approver.sql" "$DB" >"$1.approver.out" 2>&1 &
+    SIDE_PID=$!
+}
+pair() { # clients arm
+    local c=$1 r phase label script user
+    IFS='|' read -r label script user <<<"$2"
+    [ "$script" != ext_hot.sql ] || SIDE=approver
+    RUN_T=$WARM_T
+    bench "$label" warmup empty 0 "$user" "$c" "$script"
+    RUN_T=$PAIR_T
+    for ((r = 1; r <= PAIR_ROUNDS; r++)); do
+        for phase in empty history history empty; do bench "$label" history "$phase" "$r" "$user" "$c" "$script"; done
+    done
+    RUN_T=$T
+    SIDE=
+}
+
+# The outcome of everything that ran on bench_empty under one setting, from the tables: what each
+# consume, cycle and new-pending run did, against the transactions pgbench counted.
+tx_of() { awk -F'\t' -v s="$SYNC" -v l="$1" -v p="${2:-empty}" '$1 == s && $3 == l && $5 == p { t += $8 } END { print t + 0 }' "$RUNS"; }
+COUNTED=$WORK/counted.tsv   # action status count, as of the end of the previous setting
+"${PSQL[@]}" -At -F $'\t' -d bench_empty -c "SELECT action, status, count(*) FROM approval_gate_requests GROUP BY 1, 2" >"$COUNTED"
+outcome_checks() {
+    local now=$WORK/counted.now.tsv label action status expected got
+    "${PSQL[@]}" -At -F $'\t' -d bench_empty -c "SELECT action, status, count(*) FROM approval_gate_requests GROUP BY 1, 2" >"$now"
+    delta() { # action status: rows gained since the last check
+        awk -F'\t' -v a="$1" -v s="$2" 'FNR == NR { if ($1 == a && $2 == s) b = $3; next } $1 == a && $2 == s { n = $3 } END { print n - b }' "$COUNTED" "$now"
+    }
+    while IFS='|' read -r label action status; do
+        expected=$(tx_of "$label"); got=$(delta "$action" "$status")
+        if [ "$expected" = "$got" ]; then check "$label" ok "$status: $got, as many as transactions"
+        else check "$label" MISMATCH "$status: $got, transactions: $expected"; fi
+    done <<EOF
+approval_gate consume (1024 workspaces)|bench_consume|consumed
+approval_gate consume (one workspace)|bench_consume1|consumed
+approval_gate full cycle (one workspace)|bench_cycle|consumed
+approval_gate new pending|bench_new|pending
+EOF
+    for action in bench_consume bench_consume1; do
+        got=$(delta "$action" pending)
+        if [ "$got" = 0 ]; then check "supply of $action" ok "never ran out: $(delta "$action" approved | tr -d -) used, $(awk -F'\t' -v a="$action" '$1 == a && $2 == "approved" { print $3 }' "$now") left"
+        else check "supply of $action" MISMATCH "ran out: $got pending requests made instead of consumptions"; fi
+    done
+    got=$(q "SELECT last_value FROM bench.floor_key")
+    if [ "$got" -le "$FLOOR_SUPPLY" ]; then check "supply of the consume floor" ok "never ran out: $got of $FLOOR_SUPPLY used"
+    else check "supply of the consume floor" MISMATCH "ran out: $got keys taken, $FLOOR_SUPPLY rows"; fi
+    got=$(q "SELECT count(*) FROM bench.docs")/$(q "SELECT count(*) FROM bench.docs_plain")
+    if [ "$got" = 10000/10000 ]; then check "protected and unprotected tables" ok "10,000 rows each"
+    else check "protected and unprotected tables" MISMATCH "rows: $got"; fi
+    mv "$now" "$COUNTED"
+}
+
+# The listener and probe of the notification latency (sidecar.py latency).
+listener() { # prefix
+    PGDATABASE=bench_empty "$PYTHON" "$HERE/sidecar.py" latency "$RUN_T" "$LAT_RATE" "$WORK/latency.$SYNC.txt" &
+    SIDE_PID=$!
+}
+
+set_sync() { # on|off: for every session that starts from now on
+    local i
+    SYNC=$1
+    q "ALTER SYSTEM SET synchronous_commit = $1" >/dev/null
+    q "SELECT pg_reload_conf()" >/dev/null
+    for i in $(seq 50); do [ "$(q "SHOW synchronous_commit")" = "$1" ] && return; sleep 0.1; done
+    die "synchronous_commit did not become $1"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The runs: everything under the first setting (on), then everything again under the next (off).
+# ---------------------------------------------------------------------------------------------
+for sync in $SYNCS; do
+    set_sync "$sync"
+    log "synchronous_commit=$sync: interleaved groups ($RATIO_ROUNDS round(s) of ${RATIO_T}s runs, $C_LO and $C_HI clients)"
+    both ungated "$NOOP" "$UNGATED"
+    both dedup "$PL_DEDUP" "$DEDUP"
+    both consume "$UPDATE_PK" "$CONSUME" "$CONSUME1" "$FLOOR"
+    both cycle "$PL_CYCLE" "$CYCLE"
+    both pending "$INSERT" "$PENDING"
+    both protect_update "${PROTECT_UPDATE[@]}"
+    both protect_delete "${PROTECT_DELETE[@]}"
+
+    case " $HISTORY_SYNCS " in *" $sync "*)
+        log "synchronous_commit=$sync: empty/history pairs ($PAIR_ROUNDS round(s) of ${PAIR_T}s runs)"
+        for arm in "$SELECT1" "$UNGATED" "$DEDUP" "$CONSUME" "$CYCLE"; do pair "$C_LO" "$arm"; done
+        pair "$C_HI" "$HOT"
+        for db in bench_empty bench_hist; do
+            dbl=$("${PSQL[@]}" -At -d $db -c "SELECT count(*) FROM (SELECT request_id FROM approval_gate_events
+                                                 WHERE event = 'consumed' GROUP BY 1 HAVING count(*) > 1) d")
+            if [ "$dbl" = 0 ]; then check "approval_gate contended (10 keys), $db" ok "no approval consumed twice"
+            else check "approval_gate contended (10 keys), $db" MISMATCH "$dbl approvals consumed twice"; fi
+        done
+        ;;
+    esac
+
+    # Notification latency, under the 16-client consume load (sidecar.py latency).
+    log "synchronous_commit=$sync: notification latency, ${LAT_T}s of consume at $C_HI clients, $LAT_RATE probes a second"
+    RUN_T=$LAT_T
+    SIDE=listener
+    bench "$(cut -d'|' -f1 <<<"$CONSUME")" latency empty 1 bench_agent "$C_HI" ext_consume.sql
+    SIDE=
+    RUN_T=$T
+    printf '%s\t%s\t%s\n' "$sync" "$WORK/latency.$sync.txt" "$LAST_TPS" >>"$LATENCY"
+
+    outcome_checks
+done
+
+# ---------------------------------------------------------------------------------------------
+# Memory: each call path many times in one backend, which commits without waiting for the disk
+# (synchronous_commit is not what this looks at).
 # ---------------------------------------------------------------------------------------------
 log "memory: $MEM_CALLS calls per read path, $MEM_WRITE_CALLS full cycles, one backend"
 use history
@@ -421,6 +509,7 @@ EOF
 MEM=$WORK/memory.txt
 {
     echo '\set ON_ERROR_STOP on'
+    echo 'SET synchronous_commit = off;'
     mem_block "ungated" 10000 "$MEM_CALLS" "SELECT count(*) FILTER (WHERE r.outcome = 'not_gated') AS ok
         FROM generate_series(@LO@, @HI@) g, LATERAL approval_gate_require(lpad(to_hex(g % 1000), 32, '0')::uuid, 'read_thing', '{}') r"
     mem_block "pending dedup" 10000 "$MEM_CALLS" "SELECT count(*) FILTER (WHERE r.outcome = 'pending') AS ok
@@ -438,106 +527,37 @@ SELECT n AS ok FROM bench.mem_cycle_ok"
 "${PSQL[@]}" -At -F '|' -d "$DB" -f "$WORK/memory.sql" >"$MEM"
 
 # ---------------------------------------------------------------------------------------------
-# The report.
+# The report (report.py): bench/results/latest.md, and latest.tsv with one row per scenario,
+# setting and client count.
 # ---------------------------------------------------------------------------------------------
-OUT=$HERE/results/latest.md
 BUILD1=$(fingerprint)
 if [ "$BUILD0" != "$BUILD_SETUP" ]; then
     BUILD_NOTE="WARNING: the installed extension changed between server start and CREATE EXTENSION ($BUILD0 -> $BUILD_SETUP): module and schema may come from different builds; rerun."
     log "$BUILD_NOTE"
 elif [ "$BUILD0" = "$BUILD1" ]; then
-    BUILD_NOTE="build fingerprint (approval_gate.so + approval_gate--1.0.sql) $BUILD0, unchanged during the run."
+    BUILD_NOTE="build fingerprint (${SO_FILE##*/} + ${SQL_FILE##*/}) $BUILD0, unchanged during the run."
 else
     BUILD_NOTE="build fingerprint $BUILD0 (preloaded module and schema, both from server start); it was reinstalled on disk during the run ($BUILD1), which this run did not use."
 fi
+META=$WORK/meta.tsv
 {
-    echo "# approval_gate benchmark"
-    echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average before the run: $LOAD0," \
-        "PostgreSQL $(q "SHOW server_version"), commit $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')" \
-        "(at the end of the run), $BUILD_NOTE"
-    echo "pgbench -M prepared -T $T, -c $CLIENTS -j $JOBS (contended: -c $HOT_CLIENTS)," \
-        "synchronous_commit=$SYNC, autovacuum off. Phase history: a copy of the database plus $HISTORY_ROWS historical rows in approval_gate_requests; each approval_gate scenario (and SELECT 1) runs empty, history, history, empty, $PAIR_ROUNDS rounds of $PAIR_T s a run; TPS is the mean of its runs. Phase paired: the interleaved runs behind the target ratios (baseline, scenario, scenario, baseline; $RATIO_ROUNDS rounds of $RATIO_T s), on bench_empty."
-    echo
-    awk -F'\t' -v checks="$CHECKS" '
-        function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "-" }
-        BEGIN { while ((getline line < checks) > 0) { split(line, f, "\t"); k = f[1] "|" f[2]; if (k in chk) chk[k] = chk[k] " + " f[3]; else chk[k] = f[3] } }
-        { name[NR] = $1; phase[NR] = $2; c[NR] = $3; tps[NR] = $4; med[NR] = $5; p99[NR] = $6; tx[NR] = $7;
-          wal[NR] = $8; err[NR] = $9; key = $1 "|" $2; T[key] = $4; n = NR }
-        END {
-          print "| scenario | phase | clients | TPS | median ms | p99 ms | WAL B/tx | vs SELECT 1 | vs UPDATE | vs PL/pgSQL | vs app-side | history/empty | errors | outcome check |"
-          print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-          for (i = 1; i <= n; i++) {
-            s = name[i]; ph = phase[i]
-            vs1 = vsu = vspl = vsapp = hist = ""
-            if (s ~ /^approval_gate ungated/ || s ~ /^plpgsql ungated/ || s ~ /^ungated statement/ || s ~ /dedup/) vs1 = ratio(tps[i], T["SELECT 1|" ph])
-            bp = (ph == "paired") ? "paired" : "empty"
-            if (s ~ /consume|cycle|contended/) vsu = ratio(tps[i], T["UPDATE by pk|" bp])
-            if (s == "approval_gate ungated" && ph != "paired") vspl = ratio(tps[i], T["plpgsql ungated|empty"])
-            if (s == "approval_gate pending dedup") { vspl = ratio(tps[i], T["plpgsql pending dedup|" bp]);
-                                                      vsapp = ratio(tps[i], T["app-side pending dedup|" bp]) }
-            if (s == "approval_gate consume" && ph != "paired") vspl = ratio(tps[i], T["plpgsql consume|empty"])
-            if (s == "approval_gate full cycle") vspl = ratio(tps[i], T["plpgsql full cycle|" bp])
-            if (ph == "history") hist = ratio(tps[i], T[s "|empty"])
-            w = (tx[i] > 0) ? sprintf("%.1f", wal[i] / tx[i]) : "-"
-            printf "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, ph, c[i], tps[i], med[i], p99[i], w,
-                   vs1, vsu, vspl, vsapp, hist, err[i], chk[s "|" ph]
-          }
-        }' "$AGG"
-    echo
-    echo "## Targets (goals, not assertions)"
-    echo
-    echo "The four ratios against baselines come from the interleaved (paired) runs; in brackets, the lowest and"
-    echo "highest of the $RATIO_ROUNDS rounds. The history ratios come from the empty/history pairs, with the lowest and"
-    echo "highest of their $PAIR_ROUNDS rounds."
-    echo
-    awk -F'\t' -v spread="$SPREAD" '
-        function ratio(a, b) { return (b > 0) ? a / b : 0 }
-        function row(what, measured, goal, ok) { printf "| %s | %s | %s | %s |\n", what, measured, goal, ok ? "PASS" : "MISS" }
-        function paired(what, t, goal) { r = PR[t] + 0;
-          row(what, sprintf("%.2fx (%s)", r, SP[t]), sprintf(">= %sx", goal), r >= goal) }
-        BEGIN { while ((getline line < spread) > 0) { nf = split(line, f, "\t");
-                  if (nf == 4) { PR[f[1]] = f[2]; SP[f[1]] = f[3] "-" f[4] } else HS[f[1]] = f[2] "-" f[3] } }
-        { T[$1 "|" $2] = $4; TX[$1 "|" $2] = $7; W[$1 "|" $2] = $8 }
-        END {
-          print "| target | measured | goal | result |"
-          print "| --- | ---: | ---: | --- |"
-          paired("ungated passthrough vs SELECT 1", "ungated", 0.7)
-          printf "| (diagnostic, no target) the ungated statement with the call taken out, vs SELECT 1: the ceiling its shape sets | %.2fx (%s) | | |\n", PR["ungated_args"], SP["ungated_args"]
-          printf "| (diagnostic, no target) the ungated statement calling a do-nothing C function of the same signature, vs SELECT 1: the most any C function called there reaches | %.2fx (%s) | | |\n", PR["ungated_noop"], SP["ungated_noop"]
-          split("empty history", P, " ")
-          for (k = 1; k <= 2; k++) {
-            key = "approval_gate pending dedup|" P[k]
-            b = (TX[key] > 0) ? W[key] / TX[key] : 999
-            row("pending dedup: WAL per transaction (" P[k] ")", sprintf("%.3f B (%d B in %d tx)", b, W[key], TX[key]), "no WAL (< 1 B/tx)", b < 1)
-          }
-          paired("pending dedup vs PL/pgSQL", "dedup_plpgsql", 2)
-          paired("pending dedup vs app-side", "dedup_app", 3)
-          paired("consume vs bare UPDATE", "consume", 0.8)
-          printf "| (diagnostic, no target) the writes a consumption must make (status change, audit row, NOTIFY) as one SQL statement on look-alike tables, vs bare UPDATE: what those writes alone reach | %.2fx (%s) | | |\n", PR["consume_floor"], SP["consume_floor"]
-          printf "| (no target) full cycle vs PL/pgSQL | %.2fx (%s) | | |\n", PR["cycle_plpgsql"], SP["cycle_plpgsql"]
-          n = split("approval_gate ungated|approval_gate pending dedup|approval_gate consume|approval_gate full cycle|approval_gate contended (10 keys)", S, "|")
-          for (k = 1; k <= n; k++) {
-            r = ratio(T[S[k] "|history"], T[S[k] "|empty"])
-            row("1M history: " S[k], sprintf("%.2fx (%s)", r, HS[S[k]]), ">= 0.90x", r >= 0.9)
-          }
-          r = ratio(T["SELECT 1|history"], T["SELECT 1|empty"])
-          printf "| (control, no target) SELECT 1 history/empty: the same thing on both databases, shows the noise floor | %.2fx (%s) | | |\n", r, HS["SELECT 1"]
-        }' "$AGG"
-    echo
-    echo "## Backend memory per call path (one backend on bench_hist, after a warm-up)"
-    echo
-    echo "| call path | calls | µs/call | memory contexts (MB): before, after each quarter | RssAnon (MB): before, after each quarter | VmRSS before / end | VmHWM before / end | expected outcome |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-    awk -F'|' '{ printf "| %s | %d | %.2f | %.2f / %.2f / %.2f / %.2f / %.2f | %.1f / %.1f / %.1f / %.1f / %.1f | %.1f / %.1f MB | %.1f / %.1f MB | %s of %d |\n",
-                   $1, $2, $3 * 1e6 / $2, $4 / 1048576, $5 / 1048576, $6 / 1048576, $7 / 1048576, $8 / 1048576,
-                   $9 / 1024, $10 / 1024, $11 / 1024, $12 / 1024, $13 / 1024, $14 / 1024, $15 / 1024, $16 / 1024, $17 / 1024, $18, $2 }' "$MEM"
-    echo
-    echo "contexts: sum(total_bytes) of pg_backend_memory_contexts; RssAnon: the backend's private memory (palloc and"
-    echo "malloc, so also C++ allocations); VmRSS and VmHWM also count the shared buffers the backend has touched"
-    echo "(a writing path visits new pages). A leak per call would show as growth in every quarter."
-} >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-cp "$AGG" "$HERE/results/latest.tsv"
+    printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf 'cpus\t%s\n' "$(nproc)"
+    printf 'load\t%s\n' "$LOAD0"
+    printf 'load_end\t%s\n' "$(cut -d" " -f1-3 /proc/loadavg)"
+    printf 'server\t%s\n' "$(q "SHOW server_version")"
+    printf 'commit\t%s\n' "$(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')"
+    printf 'build\t%s\n' "$BUILD_NOTE"
+    printf 'preload\t%s\n' "$MODULE"
+    printf 'minutes\t%s\n' "$((($(date +%s) - START + 30) / 60))"
+    printf 'syncs\t%s\n' "$SYNCS"
+    printf 'history_syncs\t%s\n' "$HISTORY_SYNCS"
+    printf 'c_lo\t%s\nc_hi\t%s\njobs\t%s\n' "$C_LO" "$C_HI" "$JOBS"
+    printf 'ratio_t\t%s\nratio_rounds\t%s\npair_t\t%s\npair_rounds\t%s\n' "$RATIO_T" "$RATIO_ROUNDS" "$PAIR_T" "$PAIR_ROUNDS"
+    printf 'lat_t\t%s\nlat_rate\t%s\n' "$LAT_T" "$LAT_RATE"
+    printf 'history_rows\t%s\nhot_rate\t%s\n' "$HISTORY_ROWS" "$HOT_RATE"
+    printf 'supply\t%s\n' "$CONSUME_SUPPLY approved requests over 1024 workspaces, $CONSUME1_SUPPLY in one workspace, $FLOOR_SUPPLY floor rows"
+} >"$META"
+"$PYTHON" "$HERE/report.py" "$WORK" "$HERE/results/latest.md" "$HERE/results/latest.tsv"
 echo
-cat "$OUT"
+cat "$HERE/results/latest.md"

@@ -8,9 +8,3 @@ SELECT 'plpgsql dedup keys pending' AS what, count(*) FROM generate_series(1, 10
        LATERAL plpgsql_gate.require(lpad(to_hex(k), 32, '0')::uuid, 'bench_dedup', jsonb_build_object('k', k)) r
  WHERE r.outcome = 'pending';
 RESET SESSION AUTHORIZATION;
--- The application-side design writes its pending rows directly.
-INSERT INTO plpgsql_gate.requests (workspace_id, action, context, request_hash, requested_by, requested_role,
-                                   required_approvals, created_at)
-SELECT lpad(to_hex(k), 32, '0')::uuid, 'app_dedup', jsonb_build_object('k', k), lpad(k::text, 64, '0'), 'app', 'bench_agent',
-       1, now()
-  FROM generate_series(1, 1000) k;
