@@ -96,6 +96,12 @@ CREATE TABLE @extschema@.approval_gate_event_queue (
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue_id_seq', '');
+-- A dump keeps only protections of tables that exist and outlive a session: a dropped table's row
+-- names a bare OID, which a restore would bind to whatever relation later takes it, and a temporary
+-- table's row names a pg_temp_N schema that no restore can resolve, failing the whole COPY.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_protected',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) target'
+    ' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'')');
 
 -- ---------------------------------------------------------------------------------------------
 -- Roles, functions, views, privileges and triggers: defined here once, and run alike by a fresh
@@ -435,7 +441,25 @@ DO $upgrade$
 DECLARE
     p record;
     when_gated text;
+    truncate_partitioned text;
 BEGIN
+    -- 1.0 let TRUNCATE be protected on a partitioned table, with one trigger on the root: TRUNCATE of a
+    -- partition fires none. 1.1 refuses that protection, and so refuses to carry it over half enforced.
+    SELECT pg_catalog.string_agg(pr.target::pg_catalog.text, ', ') INTO truncate_partitioned
+      FROM @extschema@.approval_gate_protected pr
+      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) pr.target
+     WHERE c.relkind OPERATOR(pg_catalog.=) 'p' AND 'TRUNCATE' OPERATOR(pg_catalog.=) ANY (pr.operations);
+    IF truncate_partitioned IS NOT NULL THEN
+        RAISE EXCEPTION 'TRUNCATE is protected on partitioned table(s) %, which approval_gate 1.1 cannot enforce on their partitions',
+                        truncate_partitioned
+            USING ERRCODE = '0A000',
+                  HINT = 'for each: DROP TRIGGER approval_gate_protect_truncate ON the table; UPDATE '
+                         '@extschema@.approval_gate_protected SET operations = array_remove(operations, ''TRUNCATE'') '
+                         'WHERE target = the table; REVOKE TRUNCATE from the gated roles; then update again';
+    END IF;
+    -- Rows of tables dropped under 1.0: their OIDs may be reused by unrelated relations.
+    DELETE FROM @extschema@.approval_gate_protected pr
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) pr.target);
     FOR p IN SELECT pr.target, pr.operations, pr.gated_roles, c.relkind
                FROM @extschema@.approval_gate_protected pr
                JOIN pg_catalog.pg_class c ON c.oid = pr.target

@@ -195,6 +195,12 @@ CREATE TABLE @extschema@.approval_gate_event_queue (
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_event_queue_id_seq', '');
+-- A dump keeps only protections of tables that exist and outlive a session: a dropped table's row
+-- names a bare OID, which a restore would bind to whatever relation later takes it, and a temporary
+-- table's row names a pg_temp_N schema that no restore can resolve, failing the whole COPY.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.approval_gate_protected',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) target'
+    ' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'')');
 
 -- ---------------------------------------------------------------------------------------------
 -- Roles, functions, views, privileges and triggers: defined here once, and run alike by a fresh

@@ -57,17 +57,6 @@ char *jsonb_to_text(Jsonb *jsonb) { return JsonbToCString(nullptr, &jsonb->root,
 
 Jsonb *detoast_jsonb(Datum d) { return DatumGetJsonbP(d); }
 
-// The JSON text of the context, checked against the size limit.
-std::string context_text(Jsonb *jsonb)
-{
-    std::string text = jsonb_utf8_text(jsonb);
-    if (text.size() > static_cast<size_t>(max_context_bytes()))
-        fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "context is " + std::to_string(text.size()) +
-                                                 " bytes of JSON, more than approval_gate.max_context_bytes (" +
-                                                 std::to_string(max_context_bytes()) + ")");
-    return text;
-}
-
 std::string hash_of(const GateKey &key, const std::string &context_json, FunctionCallInfo fcinfo, int sealed_arg)
 {
     std::optional<std::string> sealed;
@@ -112,6 +101,16 @@ void deconstruct_any_array(Datum d, ArrayElements *out)
 }
 
 } // namespace
+
+std::string context_text(Jsonb *jsonb)
+{
+    std::string text = jsonb_utf8_text(jsonb);
+    if (text.size() > static_cast<size_t>(max_context_bytes()))
+        fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "context is " + std::to_string(text.size()) +
+                                                 " bytes of JSON, more than approval_gate.max_context_bytes (" +
+                                                 std::to_string(max_context_bytes()) + ")");
+    return text;
+}
 
 void expect_args(FunctionCallInfo fcinfo, int nargs)
 {

@@ -52,5 +52,7 @@ bool note_fits_in_place(FunctionCallInfo fcinfo, int n);
 
 // The JSON text of a jsonb value, in UTF-8 whatever the database encoding.
 std::string jsonb_utf8_text(Jsonb *jsonb);
+// The same, refused with 54000 beyond approval_gate.max_context_bytes.
+std::string context_text(Jsonb *jsonb);
 
 } // namespace approval_gate

@@ -148,7 +148,7 @@ Datum approval_gate_canonical_json(PG_FUNCTION_ARGS)
 {
     return sql_entry([&]() -> Datum {
         expect_args(fcinfo, 1);
-        std::string json = jsonb_utf8_text(arg_jsonb(fcinfo, 0, "JSON value"));
+        std::string json = context_text(arg_jsonb(fcinfo, 0, "JSON value"));
         std::string canonical;
         try {
             canonical = canonicalize_json(json, max_context_depth + 1);

@@ -318,6 +318,11 @@ void protect(const ProtectRequest &r, const Identity &who)
     char relkind = guarded(get_rel_relkind, r.target);
     if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
         fail(ERRCODE_WRONG_OBJECT_TYPE, qualified_name(r.target) + " is not a table");
+    // A temporary table lives for one session, and pg_dump would write its protection under a pg_temp_N
+    // schema that no restore can resolve, failing the restore of every other protection.
+    if (guarded(get_rel_persistence, r.target) == RELPERSISTENCE_TEMP)
+        fail(ERRCODE_FEATURE_NOT_SUPPORTED, qualified_name(r.target) + " is a temporary table",
+             "protect a permanent table");
     if (guarded(get_rel_relispartition, r.target))
         fail(ERRCODE_WRONG_OBJECT_TYPE, qualified_name(r.target) + " is a partition",
              "protect the partitioned table: its protection covers every partition, including those attached later");
@@ -338,8 +343,13 @@ void protect(const ProtectRequest &r, const Identity &who)
     if (keys.empty())
         fail(ERRCODE_INVALID_PARAMETER_VALUE, qualified_name(r.target) + " has no primary key",
              "pass key_columns naming the columns that identify a row");
-    for (const std::string &k : keys)
-        key_base_type(r.target, k, existing_column(r.target, k).type);
+    for (size_t i = 0; i < keys.size(); i++) {
+        key_base_type(r.target, keys[i], existing_column(r.target, keys[i]).type);
+        // A row's context is a JSON object keyed by column: a column named twice could never match it.
+        if (std::find(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(i), keys[i]) !=
+            keys.begin() + static_cast<std::ptrdiff_t>(i))
+            fail(ERRCODE_INVALID_PARAMETER_VALUE, "key column \"" + keys[i] + "\" is named twice");
+    }
 
     std::vector<std::string> ops;
     for (std::string op : r.operations) {
@@ -417,6 +427,7 @@ void protect(const ProtectRequest &r, const Identity &who)
                                     ".approval_gate_protect_trigger()")
                                        .c_str());
     as_owner([&] {
+        run(Stmt::ForgetDroppedProtections, {});
         run(Stmt::UpsertProtection, {p_oid(r.target), p_text(r.action), p_name(r.workspace_column), p_text_array(keys),
                                      p_text_array(ops), p_text_array_or_null(r.gated_roles), p_text(who.principal)});
     });
@@ -428,7 +439,10 @@ bool unprotect(Oid target, const Identity &who)
     if (!guarded(pg_class_ownercheck, target, who.role))
         fail(ERRCODE_INSUFFICIENT_PRIVILEGE, "must be owner of table " + qualified_name(target));
     drop_protect_triggers(target);
-    return as_owner([&] { return run(Stmt::DeleteProtection, {p_oid(target)}) > 0; });
+    return as_owner([&] {
+        run(Stmt::ForgetDroppedProtections, {});
+        return run(Stmt::DeleteProtection, {p_oid(target)}) > 0;
+    });
 }
 
 std::string row_context(Oid target, Jsonb *row_key)

@@ -89,7 +89,9 @@ std::optional<pg_uuid_t> consume_first(const LiveRows &live, const rules::LiveVi
     return std::nullopt;
 }
 
-std::optional<pg_uuid_t> denied_within_cooldown(const GateKey &key, const Policy &policy)
+// A denial of the key within the cooldown answers `denied` to every principal; its id is told only to
+// the principal who asked, as the views show another's request to nobody but approvers.
+std::optional<Decision> denied_within_cooldown(const GateKey &key, const Policy &policy, const Identity &who)
 {
     if (run(Stmt::LatestRequest, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}) == 0)
         return std::nullopt;
@@ -97,7 +99,9 @@ std::optional<pg_uuid_t> denied_within_cooldown(const GateKey &key, const Policy
     std::optional<TimestampTz> decided_at = row.opt_timestamptz(3);
     if (row.text(2) != "denied" || !decided_at || *decided_at <= minus(statement_time(), policy.deny_cooldown))
         return std::nullopt;
-    return row.uuid(1);
+    if (row.text(4) != who.principal)
+        return Decision{Outcome::Denied, std::nullopt};
+    return Decision{Outcome::Denied, row.uuid(1)};
 }
 
 std::optional<pg_uuid_t> create_pending(const GateKey &key, const std::optional<std::string> &reason,
@@ -217,8 +221,8 @@ Decision require(const GateKey &key, const std::optional<std::string> &reason, c
                 return {Outcome::Pending, live.ids[*view.pending]};
             // Past its deadline but not yet swept: it must not be reused.
             expire_pending(live.ids[*view.pending], who);
-        } else if (std::optional<pg_uuid_t> denied = denied_within_cooldown(key, policy)) {
-            return {Outcome::Denied, denied};
+        } else if (std::optional<Decision> denied = denied_within_cooldown(key, policy, who)) {
+            return *denied;
         }
         if (std::optional<pg_uuid_t> created = create_pending(key, reason, policy, who))
             return {Outcome::Pending, created};

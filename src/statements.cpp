@@ -106,7 +106,7 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      " WHERE request_hash = $1 AND status IN ('pending', 'approved') AND workspace_id = $2 AND action = $3",
      {TEXTOID, UUIDOID, TEXTOID}},
     {Stmt::LatestRequest,
-     "SELECT id, status::text, decided_at FROM @s@.approval_gate_requests"
+     "SELECT id, status::text, decided_at, requested_by FROM @s@.approval_gate_requests"
      " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3"
      " ORDER BY created_at DESC LIMIT 1",
      {TEXTOID, UUIDOID, TEXTOID}},
@@ -286,6 +286,11 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "       protected_at = EXCLUDED.protected_at",
      {OIDOID, TEXTOID, NAMEOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTOID}},
     {Stmt::DeleteProtection, "DELETE FROM @s@.approval_gate_protected WHERE target = $1", {OIDOID}},
+    // Rows of dropped tables: their OIDs may be reused, and a restore would bind them to other tables.
+    {Stmt::ForgetDroppedProtections,
+     "DELETE FROM @s@.approval_gate_protected p"
+     " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = p.target)",
+     {}},
 }};
 
 std::array<SPIPlanPtr, static_cast<size_t>(Stmt::Count_)> plans{};

@@ -61,6 +61,7 @@ enum class Stmt {
     LoadProtection,
     UpsertProtection,
     DeleteProtection,
+    ForgetDroppedProtections,
     Count_
 };
 

@@ -120,6 +120,14 @@ CREATE TABLE docs (id int PRIMARY KEY, ws uuid NOT NULL);
 INSERT INTO docs VALUES (1, '0c000000-0000-4000-8000-000000000001');
 GRANT SELECT, DELETE ON docs TO up_agent;
 SELECT approval_gate_protect('docs', 'delete_document', 'ws', gated_roles => '{up_agent}');
+-- 1.0 let TRUNCATE be protected on a partitioned table, which 1.1 cannot enforce on its partitions.
+CREATE TABLE parts (id int, ws uuid NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE parts_1 PARTITION OF parts FOR VALUES FROM (0) TO (100);
+SELECT approval_gate_protect('parts', 'delete_document', 'ws', key_columns => '{id}', operations => '{DELETE,TRUNCATE}');
+-- A protected table dropped under 1.0 leaves a row naming a bare OID.
+CREATE TABLE gone (id int PRIMARY KEY, ws uuid NOT NULL);
+SELECT approval_gate_protect('gone', 'delete_document', 'ws');
+DROP TABLE gone;
 SQL
 restore_library
 s() { q -d still_old -v VERBOSITY=verbose "$@" 2>&1; }
@@ -128,7 +136,17 @@ check old_schema_set_policy_refused "$(s -U postgres -c "SELECT approval_gate_se
 check old_schema_protected_fails_closed "$(s -U up_agent -c "DELETE FROM docs WHERE id = 1" | grep -c 'ERROR')" 1
 check old_schema_row_kept "$(q -d still_old -U postgres -c "SELECT count(*) FROM docs")" 1
 check old_schema_no_crash "$(grep -c 'terminated by signal' "$WORK/server.log")" 0
+check old_schema_update_refuses_partitioned_truncate \
+    "$(s -U postgres -c "ALTER EXTENSION approval_gate UPDATE" | grep -c '0A000: TRUNCATE is protected on partitioned table(s) parts')" 1
+check old_schema_still_1.0_after_refusal "$(q -d still_old -U postgres -c "SELECT extversion FROM pg_extension WHERE extname = 'approval_gate'")" 1.0
+# What the refusal's hint says to do.
+q -d still_old -U postgres >/dev/null <<'SQL'
+DROP TRIGGER approval_gate_protect_truncate ON parts;
+UPDATE approval_gate_protected SET operations = array_remove(operations, 'TRUNCATE') WHERE target = 'parts'::regclass;
+SQL
 check old_schema_then_updated "$(q -d still_old -U postgres -c "ALTER EXTENSION approval_gate UPDATE" -c "SELECT extversion FROM pg_extension WHERE extname = 'approval_gate'")" 1.1
+check old_schema_dropped_table_row_removed \
+    "$(q -d still_old -U postgres -c "SELECT string_agg(target::text, ',' ORDER BY target::text) FROM approval_gate_protected")" "docs,parts"
 check old_schema_updated_refuses_unapproved "$(q -d still_old -U up_agent -c "DELETE FROM docs WHERE id = 1" 2>&1 | grep -c 'approval required')" 1
 
 finish

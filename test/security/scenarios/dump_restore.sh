@@ -34,6 +34,11 @@ INSERT INTO documents SELECT g, '0d000000-0000-4000-8000-000000000001', 'doc ' |
 ALTER TABLE documents OWNER TO dr_owner;
 GRANT SELECT, DELETE ON documents TO dr_agent;
 SELECT approval_gate_protect('documents', 'delete_document', 'ws', gated_roles => '{dr_agent}');
+-- A protected table dropped since: its row names a bare OID, which a restore must not bind to
+-- whatever relation takes that OID later.
+CREATE TABLE gone (id int PRIMARY KEY, ws uuid NOT NULL);
+SELECT approval_gate_protect('gone', 'delete_document', 'ws');
+DROP TABLE gone;
 EOF
 as_agent()  { out -U dr_agent -d dr_source -c "$1"; }
 as_alice()  { out -U dr_alice -d dr_source -c "$1"; }
@@ -61,6 +66,8 @@ out -U postgres -d dr_source -c "SELECT approval_gate_prune_events('$W1', 2)" >/
 req $W1 delete_workspace '{"k":"queued"}' >/dev/null
 kinds=$(out -U postgres -d dr_source -c "SELECT string_agg(DISTINCT status, ',' ORDER BY status) FROM approval_gate_requests")
 check dump_source_has_every_status "$kinds" "approved,consumed,denied,expired,pending,withdrawn"
+check dump_source_has_dropped_table_row \
+    "$(out -U postgres -d dr_source -c "SELECT count(*) FROM approval_gate_protected p WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.target)")" 1
 
 # The tables' contents as text, one digest per table, comparable across databases.
 digest() {
@@ -74,7 +81,8 @@ SELECT string_agg(format('%s=%s', t, md5(coalesce(rows, ''))), ' ' ORDER BY t) F
   SELECT 'queue', string_agg(x::text, '|' ORDER BY x::text) FROM approval_gate_event_queue x UNION ALL
   SELECT 'heads', string_agg(x::text, '|' ORDER BY x::text) FROM approval_gate_event_heads x UNION ALL
   SELECT 'prunes', string_agg(x::text, '|' ORDER BY x::text) FROM approval_gate_event_prunes x UNION ALL
-  SELECT 'protected', string_agg(x::text, '|' ORDER BY x::text) FROM approval_gate_protected x UNION ALL
+  SELECT 'protected', string_agg(x::text, '|' ORDER BY x::text) FROM approval_gate_protected x
+                      WHERE EXISTS (SELECT FROM pg_class c WHERE c.oid = x.target) UNION ALL
   SELECT 'builtin', string_agg(x::text, '|' ORDER BY x::text) FROM approval_gate_builtin_policies x UNION ALL
   SELECT 'queue_seq', (SELECT last_value::text FROM approval_gate_event_queue_id_seq) UNION ALL
   SELECT 'documents', string_agg(x::text, '|' ORDER BY x::text) FROM documents x) s
@@ -94,6 +102,8 @@ as_pg "$PGBIN/pg_dump" -h "$PGHOST" -p "$PGPORT" -U dr_owner -Fp -f "$D/owner.sq
 restored() {  # name: the checks every restored database must pass
     local db=$1
     check "restore[$db]_tables_identical" "$(digest "$db")" "$source_digest"
+    check "restore[$db]_only_existing_tables_protected" \
+        "$(out -U postgres -d "$db" -c "SELECT string_agg(target::text, ',') FROM approval_gate_protected")" "documents"
     local refused
     refused=$(out -U dr_agent -d "$db" -c "DELETE FROM documents WHERE id = 2" 2>&1 | grep -c "approval required")
     check "restore[$db]_protection_enforced" "$refused" "1"

@@ -5,6 +5,9 @@ CREATE EXTENSION approval_gate;
 -- A plain login with no privilege but TEMP, as every role has.
 CREATE ROLE agent LOGIN;
 CREATE ROLE agent2 LOGIN;
+-- Where the agent plays a table owner: approval_gate protects no temporary table, so the attacks on
+-- protected tables need a schema the agent may create in.
+CREATE SCHEMA agent_space AUTHORIZATION agent;
 -- Approvers: personal logins in the default approver role.
 CREATE ROLE alice LOGIN IN ROLE approval_gate_approver;
 CREATE ROLE bob LOGIN IN ROLE approval_gate_approver;

@@ -4,10 +4,14 @@ SET client_min_messages = warning;
 \set ws '''22222222-2222-2222-2222-222222222222'''
 
 -- A. The exact attack: a domain CHECK that makes its caller superuser, on a protected table's key.
+-- (Its temporary table is refused now, see below; the agent owns a table in its own schema instead.)
 \c - agent
-CREATE FUNCTION pg_temp.p(text) RETURNS bool LANGUAGE plpgsql AS $$BEGIN EXECUTE 'ALTER ROLE agent SUPERUSER'; RETURN true; END$$;
-CREATE DOMAIN pg_temp.k AS text CHECK (pg_temp.p(VALUE));
-CREATE TEMP TABLE t (id pg_temp.k PRIMARY KEY, ws uuid);
+CREATE TEMP TABLE temp_t (id text PRIMARY KEY, ws uuid);
+SELECT try($$SELECT approval_gate_protect('temp_t', 'delete_workspace', 'ws')$$) AS protect_temp_table;
+SET search_path = agent_space, public;
+CREATE FUNCTION agent_space.p(text) RETURNS bool LANGUAGE plpgsql AS $$BEGIN EXECUTE 'ALTER ROLE agent SUPERUSER'; RETURN true; END$$;
+CREATE DOMAIN agent_space.k AS text CHECK (agent_space.p(VALUE));
+CREATE TABLE t (id agent_space.k PRIMARY KEY, ws uuid);
 -- E. A login that manages no policy cannot make an action gated: no policy row appears.
 SELECT try($$SELECT approval_gate_protect('t', 'delete_document', 'ws')$$) AS protect_new_action;
 SELECT approval_gate_is_gated(:ws, 'delete_document') AS delete_document_gated;
@@ -15,7 +19,7 @@ SELECT approval_gate_is_gated(:ws, 'delete_document') AS delete_document_gated;
 SELECT approval_gate_protect('t', 'delete_workspace', 'ws');
 -- Rendering the key through approval_gate_row_context runs the base type's (text's) functions only:
 -- the domain's CHECK does not run, so it cannot run as the owner either.
-SELECT c -> 'key' AS key, c ->> 'table' ~ '^pg_temp_[0-9]+\.t$' AS temp_table
+SELECT c -> 'key' AS key, c ->> 'table' AS "table"
   FROM approval_gate_row_context('t', '{"id": "x"}') AS c;
 -- The trigger renders a stored row's key the same way. The INSERT runs the CHECK, as the agent
 -- itself, which may not ALTER ROLE: the agent's own rights, as for any statement it runs.

@@ -6,7 +6,8 @@ SET client_min_messages = warning;
 
 -- B. The trigger function attached by hand, as a statement-level or INSERT trigger: 39P01, no crash.
 \c - agent
-CREATE TEMP TABLE b (id int PRIMARY KEY, ws uuid);
+SET search_path = agent_space, public;
+CREATE TABLE b (id int PRIMARY KEY, ws uuid);
 SELECT approval_gate_protect('b', 'delete_workspace', 'ws');
 CREATE TRIGGER x AFTER INSERT ON b FOR EACH STATEMENT EXECUTE FUNCTION approval_gate_protect_trigger();
 SELECT try($$INSERT INTO b VALUES (1, NULL)$$) AS statement_insert_trigger;
@@ -44,7 +45,8 @@ DROP TABLE sink;
 
 -- B. Retyping, renaming or dropping a protected table's columns: the next change refuses clearly.
 \c - agent
-CREATE TEMP TABLE r (id int PRIMARY KEY, ws uuid, k2 int);
+SET search_path = agent_space, public;
+CREATE TABLE r (id int PRIMARY KEY, ws uuid, k2 int);
 INSERT INTO r VALUES (1, gen_random_uuid(), 1), (2, gen_random_uuid(), 2), (3, gen_random_uuid(), 3), (4, gen_random_uuid(), 4);
 SELECT approval_gate_protect('r', 'delete_workspace', 'ws', '{id,k2}');
 ALTER TABLE r ALTER COLUMN ws TYPE bigint USING 1;
@@ -57,6 +59,9 @@ SELECT try($$DELETE FROM r WHERE id = 3$$) AS key_renamed;
 ALTER TABLE r DROP COLUMN k3;
 SELECT try($$DELETE FROM r WHERE id = 4$$) AS key_dropped;
 SELECT count(*) AS rows_left FROM r;
+-- A key column named twice could never match a row's context (a JSON object): refused.
+CREATE TABLE dup (id int PRIMARY KEY, ws uuid);
+SELECT try($$SELECT approval_gate_protect('dup', 'delete_workspace', 'ws', '{id,id}')$$) AS key_named_twice;
 
 -- B. A column added to the extension's own tables (as a later upgrade might): the next calls work.
 \c - postgres
@@ -308,3 +313,11 @@ SELECT try($$DELETE FROM dbo_docs WHERE id = 2$$) AS owner_delete;
 RESET SESSION AUTHORIZATION;
 SELECT format('ALTER DATABASE %I OWNER TO %I', current_database(), :'owner_before') \gexec
 SELECT id FROM dbo_docs ORDER BY id;
+
+-- A dropped protected table leaves a row naming a bare OID; the next protect or unprotect removes it.
+CREATE TABLE dropped_later (id int PRIMARY KEY, ws uuid NOT NULL);
+SELECT approval_gate_protect('dropped_later', 'delete_workspace', 'ws');
+DROP TABLE dropped_later;
+SELECT count(*) AS rows_of_dropped_tables FROM approval_gate_protected p WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.target);
+SELECT approval_gate_unprotect('dbo_docs');
+SELECT count(*) AS rows_of_dropped_tables FROM approval_gate_protected p WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.target);

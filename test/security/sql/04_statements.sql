@@ -98,3 +98,18 @@ SELECT try(format('SELECT approval_gate_withdraw(%L)', :'f4_req')) AS withdraw_u
 SELECT count(*) AS agent2_sees FROM approval_gate_visible_requests WHERE id = :'f4_req';
 \c - alice
 SELECT try(format('SELECT approval_gate_approve(%L)', :'f4_req')) AS approver_of_other_action;
+-- F4. A denial answers `denied` to every principal asking for the same key within the cooldown, but
+-- tells its request id only to the principal who asked.
+\c - agent
+SELECT request_id AS denied_req FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 1}') \gset
+\c - alice
+SELECT approval_gate_deny(:'denied_req');
+\c - agent
+SELECT outcome, request_id = :'denied_req' AS own_id FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 1}');
+\c - agent2
+SELECT outcome, request_id IS NULL AS id_hidden FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 1}');
+
+-- Memory: approval_gate_canonical_json takes no more JSON than a context may be (54000), as every
+-- entry point that parses JSON in the backend's own heap does.
+SELECT try($$SELECT approval_gate_canonical_json(jsonb_agg(0)) FROM generate_series(1, 100000)$$) AS canonical_json_too_big;
+SELECT approval_gate_canonical_json('{"b": 1, "a": [true, null]}') AS canonical_json_small;
