@@ -138,6 +138,11 @@ void approval_gate_sealer_main(Datum database)
     BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
     SetConfigOption("application_name", "approval_gate sealer", PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+    // A database owner may ALTER DATABASE ... SET these; none of them may stop the sealing.
+    for (const char *name : {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"})
+        SetConfigOption(name, "0", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
     if (!sealer_publish(ticket))
         proc_exit(0);  // the slot went to another registration, or this copy of the library has no registry
 

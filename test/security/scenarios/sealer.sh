@@ -199,6 +199,17 @@ one(admin, "ALTER SYSTEM SET approval_gate.sealer_idle_timeout = '200ms'")
 one(admin, "SELECT pg_reload_conf()")
 require(agent, 300)
 check("sealer_idle_worker_exits", until(lambda: not sealer_pids(), "idle exit") is not None, True)
+# The next worker starts under the database's own settings, which its owner may set: none of them
+# stops the sealing.
+one(admin, """ALTER DATABASE sealer_db SET default_transaction_read_only = on""")
+one(admin, """ALTER DATABASE sealer_db SET statement_timeout = '1ms'""")
+one(admin, """ALTER DATABASE sealer_db SET lock_timeout = '1ms'""")
+one(admin, """ALTER DATABASE sealer_db SET default_transaction_isolation = 'serializable'""")
+under_settings = require(agent, 301)
+check("sealer_database_settings_ignored", until(lambda: queued() == 0, "queue") is not None, True)
+check("sealer_database_settings_sealed",
+      one(admin, "SELECT count(*) FROM approval_gate_events WHERE request_id = %s", (under_settings,)), 1)
+one(admin, "ALTER DATABASE sealer_db RESET ALL")
 one(admin, "ALTER SYSTEM RESET approval_gate.sealer_idle_timeout")
 one(admin, "SELECT pg_reload_conf()")
 for c in (agent, listener, holder, admin):
