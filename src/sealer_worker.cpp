@@ -51,6 +51,15 @@ Datum seal_batch_as_owner()
     });
 }
 
+// A failed transaction of the worker's own is logged and rolled back; the worker goes on.
+void log_and_abort(MemoryContext context)
+{
+    MemoryContextSwitchTo(context);
+    EmitErrorReport();
+    AbortCurrentTransaction();
+    FlushErrorState();
+}
+
 // One transaction: seals up to batch_events and notifies once if it sealed any. C-style: PG_TRY
 // frames hold no C++ object.
 Pass seal_pass()
@@ -74,10 +83,7 @@ Pass seal_pass()
     }
     PG_CATCH();
     {
-        MemoryContextSwitchTo(context);
-        EmitErrorReport();
-        AbortCurrentTransaction();
-        FlushErrorState();
+        log_and_abort(context);
         result = Pass::failed;
     }
     PG_END_TRY();
@@ -99,10 +105,7 @@ void announce()
     }
     PG_CATCH();
     {
-        MemoryContextSwitchTo(context);
-        EmitErrorReport();
-        AbortCurrentTransaction();
-        FlushErrorState();
+        log_and_abort(context);
     }
     PG_END_TRY();
     MemoryContextSwitchTo(context);
