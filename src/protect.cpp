@@ -9,10 +9,12 @@
 #include "request_hash.hpp"
 #include "requests.hpp"
 #include "row_key.hpp"
+#include "settings.hpp"
 #include "statements.hpp"
 
 extern "C" {
 #include "access/genam.h"
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
@@ -253,6 +255,18 @@ bool in_gated_roles(const Protection &p, const std::string &table, Oid role, Oid
     return false;
 }
 
+// A row's context over approval_gate.max_context_bytes can never be approved (require refuses it):
+// refused before it is rendered, hashed or put in a hint.
+void check_context_size(const std::string &table, size_t bytes)
+{
+    if (bytes > static_cast<size_t>(max_context_bytes()))
+        fail(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+             "the context of a row of " + table + " is " + std::to_string(bytes) +
+                 " bytes or more, more than approval_gate.max_context_bytes (" + std::to_string(max_context_bytes()) +
+                 ")",
+             "no approval can match a row whose key is this long; key the protection on shorter columns");
+}
+
 std::string context_json(const std::string &table,
                          const std::vector<std::pair<std::string, std::optional<std::string>>> &key)
 {
@@ -264,7 +278,9 @@ std::string context_json(const std::string &table,
         utf8_key.emplace_back(to_utf8(column), value ? std::optional<std::string>(to_utf8(*value)) : std::nullopt);
     std::sort(utf8_key.begin(), utf8_key.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<std::pair<std::string_view, std::optional<std::string>>> members(utf8_key.begin(), utf8_key.end());
-    return "{\"key\":" + json_object(members) + ",\"table\":" + json_quote(utf8_table) + "}";
+    std::string context = "{\"key\":" + json_object(members) + ",\"table\":" + json_quote(utf8_table) + "}";
+    check_context_size(table, context.size());
+    return context;
 }
 
 void drop_protect_triggers(Oid target)
@@ -602,6 +618,8 @@ void check_protected_change(TriggerData *trigger)
                      "key column \"" + column + "\" of protected table " + table + " has a type that cannot key it",
                      "run approval_gate_protect() again after changing a protected table");
             Datum cell = heap_getattr(row, c.attnum, desc, &isnull);  // unguarded: reads the tuple in memory
+            if (!isnull && TupleDescAttr(desc, c.attnum - 1)->attlen == -1)
+                check_context_size(table, guarded(toast_raw_datum_size, cell));
             key.emplace_back(column, isnull ? std::nullopt : std::optional<std::string>(render_key(base, cell)));
             may_read_key = may_read_key && guarded(may_select_column, table_oid,
                                                    existing_column(table_oid, column).attnum, who.role);

@@ -93,13 +93,13 @@ std::optional<pg_uuid_t> consume_first(const LiveRows &live, const rules::LiveVi
 // the principal who asked, as the views show another's request to nobody but approvers.
 std::optional<Decision> denied_within_cooldown(const GateKey &key, const Policy &policy, const Identity &who)
 {
-    if (run(Stmt::LatestRequest, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}) == 0)
+    if (run(Stmt::LatestDenial, {p_text(key.request_hash), p_uuid(key.workspace_id), p_text(key.action)}) == 0)
         return std::nullopt;
     Row row(0);
-    std::optional<TimestampTz> decided_at = row.opt_timestamptz(3);
-    if (row.text(2) != "denied" || !decided_at || *decided_at <= minus(statement_time(), policy.deny_cooldown))
+    std::optional<TimestampTz> decided_at = row.opt_timestamptz(2);
+    if (!decided_at || *decided_at <= minus(statement_time(), policy.deny_cooldown))
         return std::nullopt;
-    if (row.text(4) != who.principal)
+    if (row.text(3) != who.principal)
         return Decision{Outcome::Denied, std::nullopt};
     return Decision{Outcome::Denied, row.uuid(1)};
 }

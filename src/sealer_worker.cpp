@@ -138,7 +138,8 @@ void approval_gate_sealer_main(Datum database)
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
+    // A database owner may turn its connections off (ALLOW_CONNECTIONS false); sealing goes on.
+    BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, BGWORKER_BYPASS_ALLOWCONN);
     SetConfigOption("application_name", "approval_gate sealer", PGC_USERSET, PGC_S_SESSION);
     SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
     // A database owner may ALTER DATABASE ... SET these; none of them may stop the sealing.

@@ -105,10 +105,11 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      "  FROM @s@.approval_gate_requests"
      " WHERE request_hash = $1 AND status IN ('pending', 'approved') AND workspace_id = $2 AND action = $3",
      {TEXTOID, UUIDOID, TEXTOID}},
-    {Stmt::LatestRequest,
-     "SELECT id, status::text, decided_at, requested_by FROM @s@.approval_gate_requests"
-     " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3"
-     " ORDER BY created_at DESC LIMIT 1",
+    // The key's latest denial, whatever requests of other principals came after it.
+    {Stmt::LatestDenial,
+     "SELECT id, decided_at, requested_by FROM @s@.approval_gate_requests"
+     " WHERE request_hash = $1 AND workspace_id = $2 AND action = $3 AND status = 'denied'"
+     " ORDER BY decided_at DESC LIMIT 1",
      {TEXTOID, UUIDOID, TEXTOID}},
     // Takes the approval unless another transaction holds it (SKIP LOCKED), and queues the event, in
     // one statement: no row when it was held, consumed, or has run out since it was read.

@@ -30,7 +30,7 @@ enum class Stmt {
     UpsertParent,
     DeleteParent,
     LiveRequests,
-    LatestRequest,
+    LatestDenial,
     ConsumeApproved,
     CreatePending,
     ExpirePending,

@@ -205,11 +205,15 @@ one(admin, """ALTER DATABASE sealer_db SET default_transaction_read_only = on"""
 one(admin, """ALTER DATABASE sealer_db SET statement_timeout = '1ms'""")
 one(admin, """ALTER DATABASE sealer_db SET lock_timeout = '1ms'""")
 one(admin, """ALTER DATABASE sealer_db SET default_transaction_isolation = 'serializable'""")
+elsewhere = connect("postgres", "postgres")  # a database's own connections cannot turn its connections off
+one(elsewhere, "ALTER DATABASE sealer_db ALLOW_CONNECTIONS false")
 under_settings = require(agent, 301)
 check("sealer_database_settings_ignored", until(lambda: queued() == 0, "queue") is not None, True)
 check("sealer_database_settings_sealed",
       one(admin, "SELECT count(*) FROM approval_gate_events WHERE request_id = %s", (under_settings,)), 1)
 one(admin, "ALTER DATABASE sealer_db RESET ALL")
+one(elsewhere, "ALTER DATABASE sealer_db ALLOW_CONNECTIONS true")
+elsewhere.close()
 one(admin, "ALTER SYSTEM RESET approval_gate.sealer_idle_timeout")
 one(admin, "SELECT pg_reload_conf()")
 for c in (agent, listener, holder, admin):

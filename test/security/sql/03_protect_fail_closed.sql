@@ -321,3 +321,16 @@ DROP TABLE dropped_later;
 SELECT count(*) AS rows_of_dropped_tables FROM approval_gate_protected p WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.target);
 SELECT approval_gate_unprotect('dbo_docs');
 SELECT count(*) AS rows_of_dropped_tables FROM approval_gate_protected p WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.target);
+
+-- A row whose key makes a context over approval_gate.max_context_bytes can never be approved: the
+-- trigger refuses it (54000) before rendering, hashing or echoing it, as row_context does.
+CREATE TABLE big_keys (k text, ws uuid NOT NULL);
+INSERT INTO big_keys VALUES (repeat('a', 100000), :ws), ('short', :ws);
+GRANT SELECT, DELETE ON big_keys TO agent;
+SELECT approval_gate_protect('big_keys', 'delete_workspace', 'ws', key_columns => '{k}', gated_roles => '{agent}');
+\c - agent
+SELECT try($$DELETE FROM big_keys WHERE k <> 'short'$$) AS long_key_delete;
+SELECT try($$DELETE FROM big_keys WHERE k = 'short'$$) AS short_key_delete;
+SELECT try(format('SELECT approval_gate_row_context(%L, %L)', 'big_keys', jsonb_build_object('k', repeat('a', 100000)))) AS long_key_context;
+\c - postgres
+SELECT count(*) AS big_keys_left FROM big_keys;

@@ -108,6 +108,15 @@ SELECT approval_gate_deny(:'denied_req');
 SELECT outcome, request_id = :'denied_req' AS own_id FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 1}');
 \c - agent2
 SELECT outcome, request_id IS NULL AS id_hidden FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 1}');
+-- The cooldown follows the key's latest denial, even when another principal's request came after it.
+\c - agent
+SELECT request_id AS later_req FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 2}') \gset
+\c - agent2
+SELECT outcome FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 2}');
+\c - alice
+SELECT approval_gate_deny(:'later_req');
+\c - agent
+SELECT outcome, request_id = :'later_req' AS own_id FROM approval_gate_require(:ws, 'delete_workspace', '{"denied": 2}');
 
 -- Memory: approval_gate_canonical_json takes no more JSON than a context may be (54000), as every
 -- entry point that parses JSON in the backend's own heap does.
