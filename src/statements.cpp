@@ -113,9 +113,11 @@ const std::array<StatementText, static_cast<size_t>(Stmt::Count_)> statements = 
      {TEXTOID, UUIDOID, TEXTOID}},
     // Takes the approval unless another transaction holds it (SKIP LOCKED), and queues the event, in
     // one statement: no row when it was held, consumed, or has run out since it was read.
+    // consumed_at is the statement's time, or the approval's if it committed after the statement
+    // began (its statements read with fresh snapshots): a consumption never precedes its approval.
     {Stmt::ConsumeApproved,
      "WITH claimed AS ("
-     "    UPDATE @s@.approval_gate_requests r SET status = 'consumed', consumed_at = $2"
+     "    UPDATE @s@.approval_gate_requests r SET status = 'consumed', consumed_at = GREATEST($2, r.decided_at)"
      "     WHERE r.id = (SELECT l.id FROM @s@.approval_gate_requests l"
      "                    WHERE l.id = $1 AND l.status = 'approved' AND l.approved_until > $2"
      "                      FOR UPDATE SKIP LOCKED)"
